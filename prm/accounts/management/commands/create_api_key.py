@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from prm.accounts.services import api_key_create
+from prm.tenancy.commands import TenantCommand
+from prm.tenancy.models import Tenant
+
+
+class Command(TenantCommand):
+    help = "Create an API key of a tenant and print it once (it is stored only hashed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--scopes", default="read", help="comma-separated: read,write")
+
+    def handle_tenant(self, tenant: Tenant, *args: Any, **options: Any) -> None:
+        scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
+        _api_key, key = api_key_create(name=options["name"], scopes=scopes)
+        # The key alone on stdout, so scripts can capture it.
+        self.stdout.write(key)

@@ -1,0 +1,52 @@
+"""The API root: every domain app mounts its router here under /api/v1/."""
+
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from prm.web.access import public_view
+
+from rest_framework.routers import DefaultRouter
+
+from .views import ApiKeyViewSet, MeView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+
+@public_view
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request: Request) -> Response:
+    return Response(
+        {
+            "me": reverse("api:me", request=request),
+            "api_keys": reverse("api:api-key-list", request=request),
+            "schema": reverse("api-schema", request=request),
+            "docs": reverse("api-docs", request=request),
+        }
+    )
+
+
+v1 = [
+    path("", api_root, name="root"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include((v1, "api"))),
+    path("api/schema/", public_view(SpectacularAPIView.as_view(permission_classes=[AllowAny])), name="api-schema"),
+    path(
+        "api/docs/",
+        public_view(SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny])),
+        name="api-docs",
+    ),
+]

@@ -1,0 +1,38 @@
+"""Base class for management commands that act inside one tenant (`--tenant SLUG`)."""
+
+import abc
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import tenant_context
+
+from .models import Tenant
+from .selectors import tenant_get_by_slug
+
+
+def validation_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+class TenantCommand(BaseCommand, abc.ABC):
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", required=True, metavar="SLUG", help="the tenant to act in")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenant = tenant_get_by_slug(slug=options["tenant"])
+        if tenant is None:
+            raise CommandError(f'There is no tenant "{options["tenant"]}".')
+        with tenant_context(tenant):
+            try:
+                self.handle_tenant(tenant, *args, **options)
+            except ValidationError as error:
+                raise CommandError(validation_message(error)) from error
+
+    @abc.abstractmethod
+    def handle_tenant(self, tenant: Tenant, *args: Any, **options: Any) -> None:
+        """What the command does, already inside the tenant's schema."""

@@ -1,0 +1,33 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from prm.tenancy.services import ProvisioningError, TenantAdmin, host_for, tenant_provision
+
+
+class Command(BaseCommand):
+    help = "Create a tenant served at SLUG.<PRM_BASE_DOMAIN>, optionally with its admin user."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug")
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--admin-email")
+        parser.add_argument("--admin-password")
+        parser.add_argument("--time-zone", default="UTC")
+        parser.add_argument("--currency", default="USD")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        email, password = options["admin_email"], options["admin_password"]
+        if bool(email) != bool(password):
+            raise CommandError("Give both --admin-email and --admin-password, or neither.")
+        try:
+            tenant = tenant_provision(
+                slug=options["slug"],
+                name=options["name"],
+                admin=TenantAdmin(email=email, password=password) if email else None,
+                time_zone=options["time_zone"],
+                currency=options["currency"],
+            )
+        except ProvisioningError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"Tenant {tenant.slug} is served at http://{host_for(tenant.slug)}/")

@@ -1,0 +1,42 @@
+"""Routes each request to its tenant's schema by host name.
+
+django-tenants' middleware does the routing; this subclass adds two things it does
+not have: the host -> tenant lookup is cached (one query per host per few minutes,
+not per request), and an unknown host gets a plain 404 page naming nothing, never
+the public site or another tenant.
+"""
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.template.loader import render_to_string
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from . import selectors
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            return super().process_request(request)
+        except DatabaseError as error:
+            # Without the database no host can be routed; the health check still
+            # owes its caller an answer rather than a server error page.
+            if request.path.rstrip("/") == "/healthz":
+                return JsonResponse(
+                    {"status": "down", "down": ["database"], "checks": {"database": {
+                        "status": "down", "error": str(error).strip() or "unreachable"}}},
+                    status=503,
+                )
+            raise
+
+    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+        tenant = selectors.tenant_get_for_host(hostname=hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist(hostname)
+        return tenant
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponseNotFound:
+        return HttpResponseNotFound(
+            render_to_string("tenancy/unknown_host.html", request=None),
+            content_type="text/html; charset=utf-8",
+        )

@@ -1,0 +1,53 @@
+"""Reads of tenants; these run in the public schema."""
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from .models import Domain, Tenant
+
+HOST_CACHE_SECONDS = 300
+
+
+def _host_cache_key(hostname: str) -> str:
+    return f"tenancy:host:{hostname}"
+
+
+def tenant_get_for_host(*, hostname: str) -> Tenant | None:
+    """The tenant served at `hostname`, or None; cached, invalidated by signals."""
+    hostname = hostname.lower()
+    key = _host_cache_key(hostname)
+    tenant_id = cache.get(key)
+    if tenant_id == 0:
+        return None
+    if tenant_id is not None:
+        tenant = Tenant.objects.filter(pk=tenant_id, is_template=False).first()
+        if tenant is not None:
+            return tenant
+    domain = (
+        Domain.objects.select_related("tenant")
+        .filter(domain=hostname, tenant__is_template=False)
+        .first()
+    )
+    # Unknown hosts are cached too (as 0), so probing random hosts costs no queries.
+    cache.set(key, domain.tenant_id if domain else 0, HOST_CACHE_SECONDS)
+    return domain.tenant if domain else None
+
+
+def tenant_host_cache_clear(*, hostname: str) -> None:
+    # Cache keys carry the schema; host keys are always the public schema's.
+    with schema_context(get_public_schema_name()):
+        cache.delete(_host_cache_key(hostname.lower()))
+
+
+def tenant_list_served() -> QuerySet[Tenant]:
+    """Every tenant that users reach: not the public schema, not the template."""
+    with schema_context(get_public_schema_name()):
+        return Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(
+            is_template=False
+        )
+
+
+def tenant_get_by_slug(*, slug: str) -> Tenant | None:
+    with schema_context(get_public_schema_name()):
+        return tenant_list_served().filter(slug=slug).first()

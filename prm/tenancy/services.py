@@ -1,0 +1,158 @@
+"""Writes of tenants: provisioning by cloning the template schema.
+
+A new tenant's schema is a copy of `settings.TENANT_BASE_SCHEMA` (django-tenants'
+clone_schema), which migrate_schemas keeps current like any tenant, so creating a
+tenant costs one schema copy instead of replaying every migration.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.contrib.auth.password_validation import validate_password
+from django.core.validators import validate_email
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+
+from prm.accounts.models import Role, User
+from prm.accounts.services import user_create
+
+from .models import RESERVED_SLUGS, Domain, Tenant, slug_validator
+
+TEMPLATE_SLUG = "tenant-template"
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def host_for(slug: str) -> str:
+    return f"{slug}.{settings.PRM_BASE_DOMAIN}"
+
+
+def template_ensure() -> Tenant:
+    """The template tenant, created (and migrated from scratch) if missing."""
+    with schema_context(get_public_schema_name()):
+        template = Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
+        if template is not None and schema_exists(template.schema_name):
+            return template
+        if template is None:
+            template = Tenant(
+                schema_name=settings.TENANT_BASE_SCHEMA,
+                slug=TEMPLATE_SLUG,
+                name="Template for new tenants",
+                is_template=True,
+            )
+        # Saving creates the schema; with no template yet it migrates it fully.
+        template.save(verbosity=0)
+        return template
+
+
+def public_tenant_ensure() -> Tenant:
+    """The public tenant row and the base domain routed to it (the public site)."""
+    with schema_context(get_public_schema_name()):
+        public, _ = Tenant.objects.get_or_create(
+            schema_name=get_public_schema_name(),
+            defaults={"slug": "public", "name": "prm"},
+        )
+        Domain.objects.get_or_create(
+            domain=settings.PRM_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+        return public
+
+
+@dataclass(frozen=True)
+class TenantAdmin:
+    email: str
+    password: str
+
+
+def tenant_validate(
+    *, slug: str, name: str, admin: TenantAdmin | None = None
+) -> dict[str, list[str]]:
+    """Every problem with the input, by field; empty when it can be provisioned."""
+    errors: dict[str, list[str]] = {}
+    try:
+        slug_validator(slug)
+    except ValidationError as error:
+        errors.setdefault("slug", []).extend(error.messages)
+    if slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(f'"{slug}" is reserved; choose another slug.')
+    if not errors.get("slug"):
+        with schema_context(get_public_schema_name()):
+            taken = (
+                Tenant.objects.filter(slug=slug).exists()
+                or Tenant.objects.filter(schema_name=schema_name_for(slug)).exists()
+                or Domain.objects.filter(domain=host_for(slug)).exists()
+            )
+        if taken:
+            errors.setdefault("slug", []).append(f'A tenant "{slug}" already exists.')
+    if not name.strip():
+        errors.setdefault("name", []).append("A tenant needs a name.")
+    if admin is not None:
+        try:
+            validate_email(admin.email)
+        except ValidationError:
+            errors.setdefault("admin_email", []).append(f'"{admin.email}" is not an e-mail address.')
+        try:
+            validate_password(admin.password, User(email=admin.email))
+        except ValidationError as error:
+            errors.setdefault("admin_password", []).extend(error.messages)
+    return errors
+
+
+class ProvisioningError(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(
+            "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+        )
+
+
+def tenant_provision(
+    *,
+    slug: str,
+    name: str,
+    admin: TenantAdmin | None = None,
+    time_zone: str = "UTC",
+    currency: str = "USD",
+) -> Tenant:
+    """Create a tenant served at <slug>.<base domain>, with its admin user.
+
+    Validates everything first; if anything fails after the schema exists, the schema
+    and the rows are removed again, so a failed provisioning leaves nothing behind.
+    """
+    errors = tenant_validate(slug=slug, name=name, admin=admin)
+    if errors:
+        raise ProvisioningError(errors)
+
+    template_ensure()
+    public_tenant_ensure()
+    with schema_context(get_public_schema_name()):
+        tenant = Tenant(
+            schema_name=schema_name_for(slug),
+            slug=slug,
+            name=name.strip(),
+            time_zone=time_zone,
+            currency=currency,
+        )
+        try:
+            tenant.save(verbosity=0)
+            with transaction.atomic():
+                Domain.objects.create(domain=host_for(slug), tenant=tenant, is_primary=True)
+            if admin is not None:
+                with schema_context(tenant.schema_name):
+                    user_create(email=admin.email, password=admin.password, role=Role.ADMIN)
+        except Exception:
+            tenant_delete(tenant=tenant)
+            raise
+    return tenant
+
+
+def tenant_delete(*, tenant: Tenant) -> None:
+    """Remove a tenant, its domains and its schema with all its data."""
+    with schema_context(get_public_schema_name()):
+        if tenant.pk is None:
+            return
+        Domain.objects.filter(tenant=tenant).delete()
+        tenant.delete(force_drop=True)

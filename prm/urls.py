@@ -1,0 +1,12 @@
+"""URLs of a tenant host (<slug>.<base domain>)."""
+
+from django.urls import include, path
+
+from prm.web.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", include("prm.web.urls")),
+    path("accounts/", include("prm.accounts.urls")),
+    path("", include("prm.api.urls")),
+]

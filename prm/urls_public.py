@@ -1,0 +1,13 @@
+"""URLs of the public host (the base domain itself): landing page and platform admin."""
+
+from django.contrib import admin
+from django.urls import path
+
+from prm.web import views as web_views
+from prm.web.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", web_views.landing, name="landing"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,22 @@
+from django import forms
+
+from prm.accounts.models import Role, Scope
+
+
+class UserCreateForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(
+        choices=[(role.value, role.label) for role in (Role.ADMIN, Role.MANAGER, Role.PARTNER)]
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not common, not all digits.",
+    )
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “ERP sync”.")
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
+    )

@@ -1,0 +1,89 @@
+"""Pages of the base UI: the public landing page, the home page and tenant settings."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from prm.accounts.selectors import api_key_list, user_list_people
+from prm.accounts.services import api_key_create, api_key_revoke as api_key_revoke_service
+from prm.accounts.services import user_create
+
+from .access import admin_required, login_required, public_view
+from .forms import ApiKeyCreateForm, UserCreateForm
+
+
+@public_view
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/landing.html")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html")
+
+
+def _form_errors_from(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@admin_required
+def settings_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/settings.html",
+        {
+            "users": user_list_people(),
+            "api_keys": api_key_list(),
+            "user_form": UserCreateForm(),
+            "api_key_form": ApiKeyCreateForm(),
+        },
+    )
+
+
+@admin_required
+def user_new(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_create(**form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"{user.email} can now sign in as {user.get_role_display()}.")
+            return redirect("web:settings")
+    return render(request, "web/user_new.html", {"form": form})
+
+
+@admin_required
+def api_key_new(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            api_key, key = api_key_create(
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                created_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            # Rendered, never redirected or stored: the key is shown exactly once.
+            response = render(request, "web/api_key_created.html", {"api_key": api_key, "key": key})
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "web/api_key_new.html", {"form": form})
+
+
+@admin_required
+@require_POST
+def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
+    api_key = get_object_or_404(api_key_list(), pk=api_key_id)
+    with transaction.atomic():
+        api_key_revoke_service(api_key=api_key, revoked_by=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"The key “{api_key.name}” is revoked and no longer works.")
+    return redirect("web:settings")

@@ -1,0 +1,1 @@
+"""Activity, rollups and metrics (the activity issue builds this app)."""

@@ -1,0 +1,1 @@
+"""SLA policies (the SLA issue builds this app)."""
