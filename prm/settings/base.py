@@ -5,6 +5,7 @@ SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRM_BASE_DOMAIN and PRM_DNS_NAMESERVERS.
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -52,6 +53,7 @@ SHARED_APPS = [
     "simple_history",
     "prm.web",
     "prm.api",
+    "prm.demo",
 ]
 
 # Apps whose tables live in every tenant schema.
@@ -123,6 +125,8 @@ WSGI_APPLICATION = "prm.wsgi.application"
 # --- data stores ------------------------------------------------------------------
 
 DATABASES = {"default": env.db_url("DATABASE_URL")}
+# A Unix socket directory comes percent-encoded in the URL's host (libpq's convention).
+DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST", "")))
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

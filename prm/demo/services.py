@@ -1,0 +1,56 @@
+"""The demo tenant: one user per role now; each domain app adds its realistic data.
+
+Seeding is idempotent: a tenant that exists keeps its data, so the run command
+reuses what the last run left; only the demo logins are put back as the run command
+prints them (created if missing, password and role restored).
+"""
+
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from partners.models import Partner
+from partners.services import partner_user_create
+from prm.accounts.models import Role, User
+from prm.accounts.services import user_create
+from prm.tenancy.models import Tenant
+from prm.tenancy.selectors import tenant_get_by_slug
+from prm.tenancy.services import TenantAdmin, tenant_provision
+
+DEMO_PARTNER_REF = "northwind"
+
+
+def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
+    """(role, e-mail, password, full name) of the demo users."""
+    return [
+        (Role.ADMIN, f"admin@{slug}.test", "Orchard-Admin-2026", "Alex Admin"),
+        (Role.MANAGER, f"manager@{slug}.test", "Orchard-Manager-2026", "Morgan Manager"),
+        (Role.PARTNER, f"partner@{slug}.test", "Orchard-Portal-2026", "Pat Partner"),
+    ]
+
+
+def demo_seed(*, slug: str, name: str) -> Tenant:
+    tenant = tenant_get_by_slug(slug=slug)
+    if tenant is None:
+        admin_role, admin_email, admin_password, _ = demo_logins(slug)[0]
+        tenant = tenant_provision(
+            slug=slug, name=name, admin=TenantAdmin(email=admin_email, password=admin_password)
+        )
+    with tenant_context(tenant), transaction.atomic():
+        partner, _ = Partner.objects.get_or_create(
+            ref=DEMO_PARTNER_REF, defaults={"name": "Northwind Traders"}
+        )
+        for role, email, password, full_name in demo_logins(slug):
+            user = User.objects.filter(email=email).first()
+            if user is not None:
+                if not user.check_password(password) or not user.is_active:
+                    user.set_password(password)
+                    user.is_active = True
+                    user.save(update_fields=["password", "is_active", "updated_at"])
+                continue
+            if role == Role.PARTNER:
+                partner_user_create(
+                    email=email, password=password, partner_ref=partner.ref, full_name=full_name
+                )
+            else:
+                user_create(email=email, password=password, role=role, full_name=full_name)
+    return tenant

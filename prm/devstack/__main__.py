@@ -1,0 +1,219 @@
+"""`python -m prm.devstack run` and `python -m prm.devstack test [pytest args]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .services import DATA, ROOT, EmbeddedPostgres, EmbeddedRedis, log
+
+BIN = Path(sys.executable).parent
+DEMO_SLUG = "demo"
+
+
+def _secret_key() -> str:
+    path = DATA / "secret_key"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextmanager
+def data_stores() -> Iterator[dict[str, str]]:
+    """The environment for Django: given servers, or embedded ones started here."""
+    environment = dict(os.environ)
+    environment.setdefault("SECRET_KEY", _secret_key())
+    embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
+    try:
+        if not environment.get("DATABASE_URL"):
+            postgres = EmbeddedPostgres()
+            embedded.append(postgres)
+            environment["DATABASE_URL"] = postgres.start()
+        if not environment.get("REDIS_URL"):
+            redis = EmbeddedRedis()
+            embedded.append(redis)
+            environment["REDIS_URL"] = redis.start()
+        yield environment
+    finally:
+        for service in reversed(embedded):
+            service.stop()
+
+
+class Supervisor:
+    """Starts the processes, each in its own session so a Ctrl-C reaches us first,
+    and stops them all, in reverse order, however we are stopped."""
+
+    def __init__(self) -> None:
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stopping = False
+
+    def start(self, name: str, command: list[str], environment: dict[str, str]) -> None:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+        self.processes.append((name, process))
+
+    def exited(self) -> tuple[str, int] | None:
+        for name, process in self.processes:
+            code = process.poll()
+            if code is not None:
+                return name, code
+        return None
+
+    def stop(self) -> None:
+        self.stopping = True
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 20
+        for _name, process in reversed(self.processes):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+
+
+def manage(environment: dict[str, str], *arguments: str) -> str:
+    """Run a management command; its output is shown and returned."""
+    completed = subprocess.run(
+        [str(BIN / "python"), "manage.py", *arguments],
+        cwd=ROOT, env=environment, check=True, stdout=subprocess.PIPE, text=True,
+    )
+    print(completed.stdout, end="", flush=True)
+    return completed.stdout
+
+
+def wait_healthy(port: int, host: str, supervisor: Supervisor, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": host})
+    while time.monotonic() < deadline:
+        if (failed := supervisor.exited()) is not None:
+            raise RuntimeError(f"{failed[0]} exited with status {failed[1]} while starting")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"http://{host}:{port}/healthz did not answer 200 within {timeout:.0f} s")
+
+
+def run(_arguments: argparse.Namespace) -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    bind = os.environ.get("HOST", "127.0.0.1")
+    supervisor = Supervisor()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        with data_stores() as environment:
+            try:
+                return _serve(environment, supervisor, bind, port)
+            finally:
+                # Nothing may interrupt the shutdown, and the processes stop before
+                # the embedded databases they use.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                supervisor.stop()
+    except KeyboardInterrupt:
+        log("stopped")
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        log(f"failed: {error}")
+        return 1
+
+
+def banner(host: str, port: int, logins: str) -> str:
+    return "\n".join(
+        [
+            "",
+            f"  prm is running at http://{host}:{port}/",
+            "",
+            "  sign in as:",
+            *[f"    {line}" for line in logins.strip().splitlines()],
+            "",
+            f"  API docs  http://{host}:{port}/api/docs/",
+            f"  health    http://{host}:{port}/healthz",
+            "",
+            "  Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port: int) -> int:
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+    log("migrating the public schema, the tenant template and every tenant")
+    manage(environment, "migrate_all")
+    log(f"preparing the {DEMO_SLUG} tenant")
+    logins = manage(environment, "seed_demo", "--tenant", DEMO_SLUG, "--print-logins")
+    host = f"{DEMO_SLUG}.{environment.get('PRM_BASE_DOMAIN', 'localhost')}"
+    supervisor.start(
+        "web",
+        [str(BIN / "gunicorn"), "prm.wsgi:application", "--bind", f"{bind}:{port}",
+         "--workers", environment.get("WEB_CONCURRENCY", "3"), "--access-logfile", "-",
+         "--graceful-timeout", "10"],
+        environment,
+    )
+    supervisor.start(
+        "worker",
+        [str(BIN / "celery"), "-A", "prm", "worker", "--loglevel", "INFO",
+         "--concurrency", environment.get("CELERY_CONCURRENCY", "2")],
+        environment,
+    )
+    supervisor.start(
+        "beat",
+        [str(BIN / "celery"), "-A", "prm", "beat", "--loglevel", "INFO",
+         "--schedule", str(DATA / "celerybeat-schedule")],
+        environment,
+    )
+    wait_healthy(port, host, supervisor)
+    print(banner(host, port, logins), flush=True)
+    while (failed := supervisor.exited()) is None:
+        time.sleep(0.5)
+    log(f"{failed[0]} exited with status {failed[1]}; stopping the rest")
+    return 1
+
+
+def test(arguments: argparse.Namespace) -> int:
+    with data_stores() as environment:
+        environment["DJANGO_SETTINGS_MODULE"] = "prm.settings.test"
+        return subprocess.run(
+            [str(BIN / "pytest"), *arguments.pytest_args], cwd=ROOT, env=environment, check=False
+        ).returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m prm.devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="web, worker and beat with a demo tenant").set_defaults(func=run)
+    test_parser = commands.add_parser("test", help="the whole test suite")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test_parser.set_defaults(func=test)
+    arguments = parser.parse_args()
+    return int(arguments.func(arguments))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
