@@ -24,10 +24,11 @@ class PrmTask(TenantTask):
     platform_task = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from django.db import connection
         from django_tenants.utils import get_public_schema_name
 
-        if not self.platform_task and connection.schema_name == get_public_schema_name():
+        from prm.tenancy.db import current_schema
+
+        if not self.platform_task and current_schema() == get_public_schema_name():
             raise PublicSchemaRefused(
                 f"{self.name} is a tenant task and was queued without a tenant; "
                 "queue it inside tenant_context() or through prm.tenancy.tasks.dispatch."

@@ -19,7 +19,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         key = key.strip()
         if not key:
-            raise exceptions.AuthenticationFailed("The Authorization header has no key after Bearer.")
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header has no key after Bearer."
+            )
         api_key = api_key_authenticate(key=key)
         if api_key is None:
             # Keys live in their tenant's schema, so a key of another tenant lands here.

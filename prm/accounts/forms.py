@@ -14,9 +14,7 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "That e-mail and password do not match an account on this site.",
     }
 
-    def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
+    def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if user.role == Role.INTEGRATOR:
-            raise forms.ValidationError(
-                "API keys cannot sign in to the browser.", code="inactive"
-            )
+            raise forms.ValidationError("API keys cannot sign in to the browser.", code="inactive")

@@ -26,13 +26,13 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **fields) -> "User":  # type: ignore[no-untyped-def]
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":  # type: ignore[no-untyped-def]
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.setdefault("role", Role.ADMIN)
         return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
 
@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         ordering = ["email"]

@@ -94,9 +94,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     if not key.startswith(API_KEY_PREFIX):
         return None
     prefix, _, _secret = key[len(API_KEY_PREFIX) :].partition("_")
-    api_key = (
-        ApiKey.objects.select_related("user").filter(prefix=prefix, revoked_at=None).first()
-    )
+    api_key = ApiKey.objects.select_related("user").filter(prefix=prefix, revoked_at=None).first()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(key)):
         return None
     now = timezone.now()

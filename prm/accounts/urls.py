@@ -54,7 +54,9 @@ urlpatterns = [
     path(
         "password/reset/sent/",
         public_view(
-            auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="accounts/password_reset_done.html"
+            )
         ),
         name="password_reset_done",
     ),

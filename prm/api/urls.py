@@ -1,6 +1,6 @@
 """The API root: every domain app mounts its router here under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, permission_classes
@@ -8,10 +8,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.routers import DefaultRouter
 
 from prm.web.access import public_view
-
-from rest_framework.routers import DefaultRouter
 
 from .views import ApiKeyViewSet, MeView
 
@@ -35,7 +34,7 @@ def api_root(request: Request) -> Response:
     )
 
 
-v1 = [
+v1: list[URLPattern | URLResolver] = [
     path("", api_root, name="root"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
@@ -43,10 +42,16 @@ v1 = [
 
 urlpatterns = [
     path("api/v1/", include((v1, "api"))),
-    path("api/schema/", public_view(SpectacularAPIView.as_view(permission_classes=[AllowAny])), name="api-schema"),
+    path(
+        "api/schema/",
+        public_view(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
+        name="api-schema",
+    ),
     path(
         "api/docs/",
-        public_view(SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny])),
+        public_view(
+            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny])
+        ),
         name="api-docs",
     ),
 ]

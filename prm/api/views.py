@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prm.accounts.models import ApiKey, Scope
+from prm.accounts.models import ApiKey, Scope, User
 from prm.accounts.selectors import api_key_list
 from prm.accounts.services import api_key_create, api_key_revoke
 
@@ -24,6 +24,7 @@ class MeView(APIView):
     @extend_schema(responses=OutputSerializer, summary="The caller: user or API key")
     def get(self, request: Request) -> Response:
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        assert isinstance(request.user, User)  # the default permission admits no one else
         return Response(
             self.OutputSerializer(
                 {
@@ -37,14 +38,23 @@ class MeView(APIView):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="email", read_only=True
+    )
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ApiKey
         fields = [
-            "id", "name", "prefix", "scopes", "is_active", "created_by",
-            "created_at", "last_used_at", "revoked_at",
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "is_active",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
         ]
         read_only_fields = fields
 
@@ -95,6 +105,6 @@ class ApiKeyViewSet(
         return Response(body, status=201)
 
     @extend_schema(summary="Revoke an API key (it stops working at once)")
-    def destroy(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
         api_key_revoke(api_key=self.get_object(), revoked_by=request.user)  # type: ignore[arg-type]
         return Response(status=204)

@@ -31,7 +31,7 @@ def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
 def demo_seed(*, slug: str, name: str) -> Tenant:
     tenant = tenant_get_by_slug(slug=slug)
     if tenant is None:
-        admin_role, admin_email, admin_password, _ = demo_logins(slug)[0]
+        _admin_role, admin_email, admin_password, _ = demo_logins(slug)[0]
         tenant = tenant_provision(
             slug=slug, name=name, admin=TenantAdmin(email=admin_email, password=admin_password)
         )

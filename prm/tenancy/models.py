@@ -9,8 +9,20 @@ SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 # Names that would shadow the public site, the template schema or PostgreSQL's own.
 RESERVED_SLUGS = frozenset(
     {
-        "public", "www", "admin", "api", "static", "media", "mail", "smtp", "app",
-        "tenant-template", "template", "pg-catalog", "information-schema", "healthz",
+        "public",
+        "www",
+        "admin",
+        "api",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "app",
+        "tenant-template",
+        "template",
+        "pg-catalog",
+        "information-schema",
+        "healthz",
     }
 )
 

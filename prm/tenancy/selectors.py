@@ -17,20 +17,20 @@ def tenant_get_for_host(*, hostname: str) -> Tenant | None:
     """The tenant served at `hostname`, or None; cached, invalidated by signals."""
     hostname = hostname.lower()
     key = _host_cache_key(hostname)
-    tenant_id = cache.get(key)
-    if tenant_id == 0:
+    # The tenant itself is cached, not its id: re-reading the row on every request
+    # would cost a query and a `SET search_path` to public per request.
+    cached = cache.get(key)
+    if isinstance(cached, Tenant):
+        return cached
+    if cached == 0:
         return None
-    if tenant_id is not None:
-        tenant = Tenant.objects.filter(pk=tenant_id, is_template=False).first()
-        if tenant is not None:
-            return tenant
     domain = (
         Domain.objects.select_related("tenant")
         .filter(domain=hostname, tenant__is_template=False)
         .first()
     )
     # Unknown hosts are cached too (as 0), so probing random hosts costs no queries.
-    cache.set(key, domain.tenant_id if domain else 0, HOST_CACHE_SECONDS)
+    cache.set(key, domain.tenant if domain else 0, HOST_CACHE_SECONDS)
     return domain.tenant if domain else None
 
 

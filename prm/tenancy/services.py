@@ -8,8 +8,8 @@ tenant costs one schema copy instead of replaying every migration.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
@@ -93,7 +93,9 @@ def tenant_validate(
         try:
             validate_email(admin.email)
         except ValidationError:
-            errors.setdefault("admin_email", []).append(f'"{admin.email}" is not an e-mail address.')
+            errors.setdefault("admin_email", []).append(
+                f'"{admin.email}" is not an e-mail address.'
+            )
         try:
             validate_password(admin.password, User(email=admin.email))
         except ValidationError as error:

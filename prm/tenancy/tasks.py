@@ -11,7 +11,9 @@ from .selectors import tenant_list_served
 
 
 @app.task(platform_task=True, name="tenancy.dispatch")
-def dispatch(task_name: str, args: list[Any] | None = None, kwargs: dict[str, Any] | None = None) -> int:
+def dispatch(
+    task_name: str, args: list[Any] | None = None, kwargs: dict[str, Any] | None = None
+) -> int:
     task = app.tasks[task_name]
     count = 0
     for tenant in tenant_list_served():
@@ -26,7 +28,8 @@ def record_heartbeat(token: str) -> str:
     """Writes the schema it ran in under `token`; used by /healthz?deep and the tests
     to prove that a task runs in the schema it was queued from."""
     from django.core.cache import cache
-    from django.db import connection
 
-    cache.set(f"tenancy:heartbeat:{token}", connection.schema_name, 300)
-    return connection.schema_name
+    from .db import current_schema
+
+    cache.set(f"tenancy:heartbeat:{token}", current_schema(), 300)
+    return current_schema()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django_tenants.utils import get_public_schema_name
 
 
 def _item(label: str, url_name: str, icon: str) -> dict[str, str] | None:
@@ -14,24 +15,27 @@ def _item(label: str, url_name: str, icon: str) -> dict[str, str] | None:
         return None
 
 
+def _items_for(user: Any) -> list[dict[str, str] | None]:
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_channel_staff:
+        items = [
+            _item("Dashboard", "web:home", "speedometer2"),
+            _item("Partners", "partners:list", "people"),
+            _item("SLAs", "slas:list", "clipboard-check"),
+            _item("Reports", "reporting:dashboard", "graph-up"),
+        ]
+        if user.is_tenant_admin:
+            items.append(_item("Settings", "web:settings", "gear"))
+        return items
+    if user.is_partner_user:
+        return [_item("My partner portal", "portal:home", "building")]
+    return []
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
-    user = getattr(request, "user", None)
-    items: list[dict[str, str] | None] = []
-    if tenant is not None and not getattr(tenant, "schema_name", "public") == "public":
-        if user is not None and user.is_authenticated:
-            if user.is_channel_staff:
-                items = [
-                    _item("Dashboard", "web:home", "speedometer2"),
-                    _item("Partners", "partners:list", "people"),
-                    _item("SLAs", "slas:list", "clipboard-check"),
-                    _item("Reports", "reporting:dashboard", "graph-up"),
-                ]
-                if user.is_tenant_admin:
-                    items.append(_item("Settings", "web:settings", "gear"))
-            elif user.is_partner_user:
-                items = [_item("My partner portal", "portal:home", "building")]
-    return {
-        "nav_items": [item for item in items if item],
-        "current_tenant": tenant if tenant is not None and tenant.schema_name != "public" else None,
-    }
+    if tenant is None or tenant.schema_name == get_public_schema_name():
+        return {"nav_items": [], "current_tenant": None}
+    items = _items_for(getattr(request, "user", None))
+    return {"nav_items": [item for item in items if item], "current_tenant": tenant}

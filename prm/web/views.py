@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from prm.accounts.selectors import api_key_list, user_list_people
-from prm.accounts.services import api_key_create, api_key_revoke as api_key_revoke_service
-from prm.accounts.services import user_create
+from prm.accounts.services import api_key_create, user_create
+from prm.accounts.services import api_key_revoke as api_key_revoke_service
 
 from .access import admin_required, login_required, public_view
 from .forms import ApiKeyCreateForm, UserCreateForm
@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
 
-def _form_errors_from(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _form_errors_from(form, error: ValidationError) -> None:
     for field, field_messages in error.message_dict.items():
         for message in field_messages:
             form.add_error(field if field in form.fields else None, message)

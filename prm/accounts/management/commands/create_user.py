@@ -16,7 +16,9 @@ class Command(TenantCommand):
         super().add_arguments(parser)
         parser.add_argument("--email", required=True)
         parser.add_argument("--password", required=True)
-        parser.add_argument("--role", required=True, choices=[Role.ADMIN, Role.MANAGER, Role.PARTNER])
+        parser.add_argument(
+            "--role", required=True, choices=[Role.ADMIN, Role.MANAGER, Role.PARTNER]
+        )
         parser.add_argument("--partner", metavar="REF", help="the partner of a partner user")
         parser.add_argument("--full-name", default="")
 

@@ -29,4 +29,6 @@ class Command(BaseCommand):
             for role, email, password, _name in demo_logins(tenant.slug):
                 self.stdout.write(f"{role:<8} {email:<22} password {password}")
         else:
-            self.stdout.write(f"Demo tenant {tenant.slug} is ready at http://{host_for(tenant.slug)}/")
+            self.stdout.write(
+                f"Demo tenant {tenant.slug} is ready at http://{host_for(tenant.slug)}/"
+            )

@@ -1,0 +1,19 @@
+"""The database connection as django-tenants' backend, typed as such.
+
+`django.db.connection` is typed as Django's base wrapper, which lacks the schema
+methods django-tenants' backend adds; this accessor gives type-checked code the
+real type.
+"""
+
+from typing import cast
+
+from django.db import connection
+from django_tenants.postgresql_backend.base import DatabaseWrapper
+
+
+def tenant_connection() -> DatabaseWrapper:
+    return cast(DatabaseWrapper, connection)
+
+
+def current_schema() -> str:
+    return str(tenant_connection().schema_name)
