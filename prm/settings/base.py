@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -270,8 +271,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".devdata" / "celerybeat-schedule")
-# Periodic jobs; each tenant job is fanned out by prm.tenancy.tasks.dispatch.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic jobs. A tenant job runs through prm.tenancy.tasks.dispatch, which queues
+# it once per tenant inside that tenant's schema.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "clear-expired-sessions": {
+        "task": "tenancy.dispatch",
+        "schedule": crontab(hour=3, minute=17),
+        "args": ["accounts.clear_expired_sessions"],
+    },
+}
 
 # --- logging ----------------------------------------------------------------------
 
