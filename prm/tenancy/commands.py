@@ -24,9 +24,11 @@ class TenantCommand(BaseCommand, abc.ABC):
         parser.add_argument("--tenant", required=True, metavar="SLUG", help="the tenant to act in")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tenant = tenant_get_by_slug(slug=options["tenant"])
+        # Popped: handle_tenant() gets the Tenant itself as its `tenant` argument.
+        slug = options.pop("tenant")
+        tenant = tenant_get_by_slug(slug=slug)
         if tenant is None:
-            raise CommandError(f'There is no tenant "{options["tenant"]}".')
+            raise CommandError(f'There is no tenant "{slug}".')
         with tenant_context(tenant):
             try:
                 self.handle_tenant(tenant, *args, **options)

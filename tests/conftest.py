@@ -1,0 +1,427 @@
+"""The test harness: one test database, two session-wide tenants, clients per tenant
+and role, and a real Celery worker for the tests marked `worker`.
+
+Schemas are expensive (a clone of the template schema each), so the tenants "alpha"
+and "beta" are provisioned once, committed, when the test database is set up. Each
+test then runs inside a transaction that is rolled back (pytest-django's `db`), so
+rows a test writes in either schema disappear with it. Tests that need committed
+data (because the worker must see it) use the `committed` fixture and clean up after
+themselves.
+
+The tenant middleware switches the connection's schema on every request and leaves it
+there; `TenantClient` puts it back after each request, so a test's own queries always
+run where the test put them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.test import Client
+
+from prm.tenancy.db import tenant_connection
+from tests.factories import DEFAULT_PASSWORD, ApiKeyFactory, PartnerFactory, UserFactory
+
+connection = tenant_connection()
+
+TENANT_SLUGS = ("alpha", "beta")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+WORKER_START_SECONDS = 60
+
+
+# --- database and tenants ------------------------------------------------------------
+
+
+# slug -> Tenant, filled once by django_db_setup.
+_session_tenants: dict[str, Any] = {}
+
+
+def _flush_test_redis() -> None:
+    """Start from an empty Redis: no host cache or queued task from an earlier run."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Create and migrate the test database the django-tenants way, then the tenants.
+
+    Django's test database creation runs `migrate`, which django-tenants replaces with
+    `migrate_schemas`; on a new database no tenant exists yet, so that is exactly
+    `migrate_schemas --shared` (public schema only). The template schema is migrated
+    from scratch by template_ensure(); alpha and beta are clones of it.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    from prm.tenancy.selectors import tenant_get_by_slug
+    from prm.tenancy.services import public_tenant_ensure, template_ensure, tenant_provision
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        db_config = setup_databases(
+            verbosity=0,
+            interactive=False,
+            keepdb=keepdb,
+            # Nothing here uses serialized rollback (it would only see the public schema).
+            serialized_aliases=set(),
+        )
+        _flush_test_redis()
+        template_ensure()
+        public_tenant_ensure()
+        for slug in TENANT_SLUGS:
+            tenant = tenant_get_by_slug(slug=slug)
+            if tenant is None:
+                tenant = tenant_provision(slug=slug, name=f"{slug.title()} Corp")
+            _session_tenants[slug] = tenant
+        connection.set_schema_to_public()
+
+    yield
+
+    _session_tenants.clear()
+    if not keepdb:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            teardown_databases(db_config, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _refuse_flushing_databases(request: pytest.FixtureRequest) -> None:
+    # TransactionTestCase ends by truncating every table of the public schema, which
+    # would delete the session's tenants and domains under every later test.
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        pytest.fail(
+            "transactional_db / django_db(transaction=True) would truncate the public "
+            "schema (tenants and domains); use the `committed` fixture instead."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_around_each_test() -> Iterator[None]:
+    """Every test starts and ends in the public schema, whatever the last one did."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def session_tenants(django_db_setup: None) -> dict[str, Any]:
+    return _session_tenants
+
+
+@pytest.fixture
+def tenant_a(session_tenants: dict[str, Any]) -> Any:
+    """The session tenant "alpha", served at alpha.localhost."""
+    return session_tenants["alpha"]
+
+
+@pytest.fixture
+def tenant_b(session_tenants: dict[str, Any]) -> Any:
+    """The session tenant "beta", served at beta.localhost."""
+    return session_tenants["beta"]
+
+
+@contextlib.contextmanager
+def tenant_schema(tenant: Any) -> Iterator[Any]:
+    """Run the block in `tenant`'s schema; the connection is in public afterwards."""
+    from django_tenants.utils import tenant_context
+
+    try:
+        with tenant_context(tenant):
+            yield tenant
+    finally:
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_tenant() -> Callable[[Any], contextlib.AbstractContextManager[Any]]:
+    """`with in_tenant(tenant_a): ...` runs the block in alpha's schema."""
+    return tenant_schema
+
+
+@pytest.fixture
+def committed(django_db_blocker: Any) -> Iterator[Callable[[Callable[[], Any]], None]]:
+    """Database access outside any test transaction, for data a worker must see.
+
+    Do not combine with `db`. Register a cleanup for everything you create:
+    `committed(lambda: Thing.objects.filter(...).delete())`; cleanups run last-first,
+    each in the public schema unless it enters a tenant itself.
+    """
+    cleanups: list[Callable[[], Any]] = []
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        try:
+            yield cleanups.append
+        finally:
+            for cleanup in reversed(cleanups):
+                connection.set_schema_to_public()
+                cleanup()
+            connection.set_schema_to_public()
+
+
+# --- clients --------------------------------------------------------------------------
+
+
+def host_of(tenant: Any) -> str:
+    from prm.tenancy.services import host_for
+
+    return host_for(tenant.slug)
+
+
+class TenantClient(Client):
+    """A test client bound to one host, which leaves the connection's schema alone.
+
+    The tenant middleware switches the shared connection to the request's tenant; this
+    client switches it back to whatever the test had when the request returns.
+    """
+
+    def __init__(self, host: str, **defaults: Any) -> None:
+        super().__init__(HTTP_HOST=host, **defaults)
+        self.host = host
+        # Who the client acts as; API clients also carry their key row and clear key.
+        self.user: Any = None
+        self.api_key: Any = None
+        self.key = ""
+
+    def request(self, **request: Any) -> Any:
+        previous_tenant = connection.tenant
+        include_public = connection.include_public_schema
+        try:
+            return super().request(**request)
+        finally:
+            connection.set_tenant(previous_tenant, include_public=include_public)
+
+
+def client_for(tenant: Any, **defaults: Any) -> TenantClient:
+    return TenantClient(host_of(tenant), **defaults)
+
+
+@pytest.fixture
+def client_a(db: None, tenant_a: Any) -> TenantClient:
+    """Anonymous browser on alpha.localhost."""
+    return client_for(tenant_a)
+
+
+@pytest.fixture
+def client_b(db: None, tenant_b: Any) -> TenantClient:
+    """Anonymous browser on beta.localhost."""
+    return client_for(tenant_b)
+
+
+@pytest.fixture
+def public_client(db: None, session_tenants: dict[str, Any]) -> TenantClient:
+    """Anonymous browser on the public site (the base domain itself)."""
+    from django.conf import settings
+
+    return TenantClient(settings.PRM_BASE_DOMAIN)
+
+
+def make_user(tenant: Any, role: str, **fields: Any) -> Any:
+    with tenant_schema(tenant):
+        return UserFactory.create(role=role, **fields)
+
+
+def log_in(client: TenantClient, tenant: Any, user: Any) -> TenantClient:
+    with tenant_schema(tenant):
+        # Sessions live in the tenant's schema, so the session row is written there.
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def logged_in_client(db: None) -> Callable[..., TenantClient]:
+    """`logged_in_client(tenant_a, "manager")`: a client signed in on the tenant's host
+    as a new user of that role (admin, manager or partner; partner users get a new
+    partner unless `partner=` is given). The user is `client.user`."""
+
+    def make(tenant: Any, role: str = "admin", **fields: Any) -> TenantClient:
+        user = make_user(tenant, role, **fields)
+        return log_in(client_for(tenant), tenant, user)
+
+    return make
+
+
+@pytest.fixture
+def alpha_admin(logged_in_client: Callable[..., TenantClient], tenant_a: Any) -> TenantClient:
+    return logged_in_client(tenant_a, "admin")
+
+
+@pytest.fixture
+def alpha_manager(logged_in_client: Callable[..., TenantClient], tenant_a: Any) -> TenantClient:
+    return logged_in_client(tenant_a, "manager")
+
+
+@pytest.fixture
+def alpha_partner(logged_in_client: Callable[..., TenantClient], tenant_a: Any) -> TenantClient:
+    return logged_in_client(tenant_a, "partner")
+
+
+@pytest.fixture
+def beta_admin(logged_in_client: Callable[..., TenantClient], tenant_b: Any) -> TenantClient:
+    return logged_in_client(tenant_b, "admin")
+
+
+@pytest.fixture
+def api_client(db: None) -> Callable[..., TenantClient]:
+    """`api_client(tenant_a, scopes=["read"])`: a client on the tenant's host that sends
+    a new API key of that tenant; the key row is `client.api_key`, the key `client.key`."""
+
+    def make(tenant: Any, scopes: list[str] | tuple[str, ...] = ("read", "write")) -> TenantClient:
+        with tenant_schema(tenant):
+            api_key = ApiKeyFactory.create(scopes=list(scopes))
+        client = client_for(tenant, HTTP_AUTHORIZATION=f"Bearer {api_key.key}")
+        client.api_key = api_key
+        client.key = api_key.key
+        client.user = api_key.user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alpha_api(api_client: Callable[..., TenantClient], tenant_a: Any) -> TenantClient:
+    """alpha.localhost with a read+write API key of alpha."""
+    return api_client(tenant_a)
+
+
+@pytest.fixture
+def beta_api(api_client: Callable[..., TenantClient], tenant_b: Any) -> TenantClient:
+    return api_client(tenant_b)
+
+
+@pytest.fixture
+def partner_in() -> Callable[..., Any]:
+    """`partner_in(tenant_b, ref="acme")`: a partner created in that tenant."""
+
+    def make(tenant: Any, **fields: Any) -> Any:
+        with tenant_schema(tenant):
+            return PartnerFactory.create(**fields)
+
+    return make
+
+
+# --- the real Celery worker ------------------------------------------------------------
+
+
+def _test_database_url(database_name: str) -> str:
+    """The DATABASE_URL the tests were given, naming the test database instead."""
+    given = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(given._replace(path="/" + quote(database_name, safe="")))
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def live_worker(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery -A prm worker` on the test database and the tests' Redis.
+
+    Tests get it by being marked `@pytest.mark.worker`. It is stopped before the test
+    database is dropped (it holds connections to it).
+    """
+    from django.conf import settings
+
+    from prm.celery import app
+
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+        "DATABASE_URL": _test_database_url(settings.DATABASES["default"]["NAME"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "prm",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "WARNING",
+                "-n",
+                f"prm-tests-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"The Celery worker exited with {process.returncode}:\n{_log_tail(log_path)}"
+                )
+            if app.control.ping(timeout=0.5):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"The Celery worker did not answer a ping in time:\n{_log_tail(log_path)}"
+                )
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def _worker_for_marked_tests(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("worker") is not None:
+        request.getfixturevalue("live_worker")
+
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "TenantClient",
+    "client_for",
+    "host_of",
+    "log_in",
+    "make_user",
+    "tenant_schema",
+]

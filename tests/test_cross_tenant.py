@@ -1,0 +1,125 @@
+"""Nothing of tenant beta answers to tenant alpha's session or API key.
+
+Every URL of the tenant urlconf, taken from the URL resolver, is requested with GET,
+POST, PUT, PATCH and DELETE on beta's host as alpha's signed-in admin and as alpha's
+read+write API key. See tests/url_walk.py for the rules.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import TenantClient, client_for
+from tests.factories import ApiKeyFactory, PartnerFactory
+from tests.url_walk import MissingSample, endpoints, walk
+
+
+@pytest.fixture
+def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[str, Any]:
+    """Objects of beta that the walk aims at, and strings alpha must never see."""
+    marker = uuid.uuid4().hex[:12]
+    with in_tenant(tenant_b):
+        api_key = ApiKeyFactory.create(name=f"beta-secret-key-{marker}")
+        partner = PartnerFactory.create(
+            ref=f"beta-partner-{marker}", name=f"Beta Secret Partner {marker}"
+        )
+    samples = {
+        # One entry per URL parameter name: a real id or ref in beta. Add new ones here
+        # (or "namespace:url-name:parameter" for one URL) when a URL needs them.
+        "api_key_id": api_key.pk,
+        "pk": api_key.pk,
+        "ref": partner.ref,
+        "uidb64": "MQ",
+        "token": "c0ffee-0123456789abcdef",
+        "format": "json",
+    }
+    return {"samples": samples, "secrets": [api_key.name, api_key.prefix, partner.name]}
+
+
+@pytest.fixture
+def alpha_callers(
+    alpha_admin: TenantClient, alpha_api: TenantClient, tenant_b: Any
+) -> dict[str, TenantClient]:
+    """Clients on beta's host carrying alpha's credentials."""
+    with_session = client_for(tenant_b)
+    with_session.cookies[settings.SESSION_COOKIE_NAME] = alpha_admin.cookies[
+        settings.SESSION_COOKIE_NAME
+    ].value
+    return {
+        "alpha's admin session": with_session,
+        "alpha's read+write API key": client_for(
+            tenant_b, HTTP_AUTHORIZATION=f"Bearer {alpha_api.key}"
+        ),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _quick_health_pings(settings: Any) -> None:
+    # /healthz is walked too; without a worker each ping waits its whole timeout.
+    settings.PRM_HEALTH_WORKER_TIMEOUT = 0.2
+
+
+def test_alpha_credentials_open_nothing_on_beta(
+    beta_data: dict[str, Any],
+    alpha_callers: dict[str, TenantClient],
+    alpha_admin: TenantClient,
+    alpha_api: TenantClient,
+) -> None:
+    # given alpha's credentials work on alpha's own host
+    assert alpha_admin.get("/settings/").status_code == 200
+    assert alpha_api.get("/api/v1/me/").status_code == 200
+
+    # when every URL is requested on beta's host with them
+    violations = walk(
+        callers=alpha_callers, samples=beta_data["samples"], secrets=beta_data["secrets"]
+    )
+
+    # then beta refused every one
+    assert not violations, "\n".join(str(violation) for violation in violations)
+
+
+def test_the_walk_covers_every_url(beta_data: dict[str, Any]) -> None:
+    # when the walk lists the tenant URLs
+    names = {endpoint.name for endpoint in endpoints(beta_data["samples"])}
+
+    # then URLs from every include are there, parameters filled in
+    assert {
+        "healthz",
+        "web:home",
+        "web:api_key_revoke",
+        "accounts:login",
+        "accounts:password_reset_confirm",
+        "api:me",
+        "api:api-key-detail",
+        "api-schema",
+    } <= names
+
+
+def test_the_walk_reports_a_view_that_ignores_the_tenant(
+    beta_data: dict[str, Any], alpha_callers: dict[str, TenantClient]
+) -> None:
+    # given the tenant URLs plus one view with no access rule that reads alpha's data
+
+    # when the walk runs over them
+    violations = walk(
+        callers=alpha_callers,
+        samples=beta_data["samples"],
+        secrets=beta_data["secrets"],
+        urlconf="tests.urlconfs.leaky",
+    )
+
+    # then it reports that view, for every method and caller, and nothing else
+    assert {violation.endpoint for violation in violations} == {"leaky"}
+    assert len(violations) == 5 * len(alpha_callers)
+    assert {violation.status for violation in violations} == {200}
+
+
+def test_the_walk_stops_at_a_url_parameter_without_sample(beta_data: dict[str, Any]) -> None:
+    # given a URL whose parameter has no sample
+
+    # when the walk lists the URLs, then it fails, telling what to add
+    with pytest.raises(MissingSample, match=r'"widget".*"widget_id".*Add one to the samples'):
+        walk(callers={}, samples=beta_data["samples"], urlconf="tests.urlconfs.unsampled")
