@@ -86,7 +86,7 @@ def resolver() -> dns.resolver.Resolver:
         for entry in configured:
             host, port = _parse_nameserver(entry)
             if not is_ip_address(host):
-                host = socket.getaddrinfo(host, port, proto=socket.IPPROTO_UDP)[0][4][0]
+                host = str(socket.getaddrinfo(host, port, proto=socket.IPPROTO_UDP)[0][4][0])
             nameservers.append(dns.nameserver.Do53Nameserver(host, port))
         result.nameservers = nameservers
     lifetime = float(getattr(settings, "PRM_DNS_LIFETIME", 4.0))

@@ -1,24 +1,218 @@
-"""The partner registry.
+"""The partner registry: every partner of the tenant in one place.
 
-For now the smallest Partner that a partner user can belong to; the registry issue
-adds every field of DESIGN.md.
+A partner has exactly one channel manager (its single point of contact), a tier
+whose programme terms (roles, responsibilities, benefits) it may override, an SLA
+policy (the tenant's default unless another is chosen), products, contacts and a
+lifecycle whose every transition is recorded. Every change is audited
+(django-simple-history).
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from .dns import DnsStatus
 
 
-class Partner(models.Model):
-    ref = models.SlugField(max_length=64, unique=True)
+class Product(models.Model):
+    sku = models.SlugField(
+        max_length=64, unique=True, help_text="Stock-keeping unit: letters, digits, - and _."
+    )
     name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class Tier(models.Model):
+    """A level of the partner programme, with the terms that come with it."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100)
+    rank = models.PositiveSmallIntegerField(default=0, help_text="Higher ranks sort first.")
+    roles = models.TextField(blank=True, help_text="What partners of this tier do (Markdown).")
+    responsibilities = models.TextField(blank=True, help_text="What they commit to (Markdown).")
+    benefits = models.TextField(blank=True, help_text="What they get (Markdown).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-rank", "name"]
+
+    def __str__(self) -> str:
         return self.name
+
+
+class PartnerStatus(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    AFFILIATE = "affiliate", "Affiliate"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+class Partner(models.Model):
+    ref = models.SlugField(
+        max_length=64,
+        unique=True,
+        help_text="The integrators' stable key: letters, digits, - and _.",
+    )
+    name = models.CharField("business name", max_length=200)
+    # The website domain in its ASCII (IDNA) form, lower case; empty when unknown.
+    domain = models.CharField(max_length=253, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField(blank=True)
+    phone = PhoneNumberField("main telephone", blank=True)
+    contact_name = models.CharField("name of contact", max_length=200, blank=True)
+    contact_email = models.EmailField("contact e-mail", blank=True)
+    contact_phone = PhoneNumberField("contact phone", blank=True)
+    primary_dns = models.CharField("primary DNS", max_length=253, blank=True)
+    secondary_dns = models.CharField("secondary DNS", max_length=253, blank=True)
+    products = models.ManyToManyField(Product, blank=True, related_name="partners")
+    sla = models.ForeignKey(
+        "slas.SlaPolicy",
+        on_delete=models.PROTECT,
+        related_name="partners",
+        verbose_name="SLA policy",
+    )
+    channel_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_partners"
+    )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="partners"
+    )
+    status = models.CharField(
+        max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT
+    )
+    # Programme terms of this partner; empty means the tier's apply.
+    roles = models.TextField(blank=True)
+    responsibilities = models.TextField(blank=True)
+    benefits = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+
+    dns_status = models.CharField(max_length=20, choices=DnsStatus.CHOICES, blank=True)
+    dns_nameservers = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    dns_error = models.CharField(max_length=500, blank=True)
+    dns_checked_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "dns_status",
+            "dns_nameservers",
+            "dns_error",
+            "dns_checked_at",
+            "updated_at",
+        ],
+        m2m_fields=[products],
+    )
+
+    class Meta:
+        ordering = ["name", "ref"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("domain"),
+                condition=~Q(domain=""),
+                name="partners_unique_domain",
+                violation_error_message="Another partner already has this domain.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["country"]),
+            models.Index(fields=["channel_manager", "name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_roles(self) -> str:
+        return self.roles or (self.tier.roles if self.tier else "")
+
+    @property
+    def effective_responsibilities(self) -> str:
+        return self.responsibilities or (self.tier.responsibilities if self.tier else "")
+
+    @property
+    def effective_benefits(self) -> str:
+        return self.benefits or (self.tier.benefits if self.tier else "")
+
+    @property
+    def calling_code(self) -> str:
+        """The international calling code of the main telephone, e.g. "+44"."""
+        number = self.phone or self.contact_phone
+        return f"+{number.country_code}" if number else ""
+
+
+class StatusChange(models.Model):
+    """One move of a partner through its lifecycle: who, when, from, to and why."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=PartnerStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PartnerStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["to_status", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class ContactRole(models.TextChoices):
+    PRIMARY = "primary", "Primary contact"
+    SALES = "sales", "Sales"
+    TECHNICAL = "technical", "Technical"
+    BILLING = "billing", "Billing"
+    EXECUTIVE = "executive", "Executive sponsor"
+    SUPPORT = "support", "Support"
+    OTHER = "other", "Other"
+
+
+class Contact(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
+    title = models.CharField("job title", max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = PhoneNumberField(blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["partner", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
 
 
 class PartnerUser(models.Model):

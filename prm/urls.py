@@ -8,5 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("prm.web.urls")),
     path("accounts/", include("prm.accounts.urls")),
+    path("partners/import/", include("partners.urls_import")),
+    path("partners/", include("partners.urls")),
     path("", include("prm.api.urls")),
 ]

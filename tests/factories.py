@@ -12,7 +12,7 @@ from typing import Any
 import factory
 
 from partners.models import Partner
-from partners.services import partner_user_create
+from partners.services import partner_create, partner_user_create
 from prm.accounts.models import ApiKey, Role, User
 from prm.accounts.services import api_key_create, user_create
 
@@ -21,11 +21,24 @@ DEFAULT_PASSWORD = "correct-horse-battery-9"
 
 
 class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
+    """A partner made by partner_create, so it is valid the way every door makes it.
+
+    Its channel manager is a new manager unless `channel_manager` is given; any other
+    partner field (`domain`, `country`, `products`, `status`, ...) may be passed.
+    """
+
     class Meta:
         model = Partner
 
     ref = factory.Sequence(lambda n: f"partner-{n}")
     name = factory.Sequence(lambda n: f"Partner {n} Ltd")
+
+    @classmethod
+    def _create(cls, model_class: type[Partner], *args: Any, **kwargs: Any) -> Partner:
+        if kwargs.get("channel_manager") is None:
+            kwargs["channel_manager"] = UserFactory(role=Role.MANAGER)
+        actor = kwargs.pop("actor", None)
+        return partner_create(actor=actor, **kwargs)
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from partners.services import contact_create, product_create, tier_create
 from tests.conftest import TenantClient, client_for
 from tests.factories import ApiKeyFactory, PartnerFactory
 from tests.url_walk import MissingSample, endpoints, walk
@@ -23,20 +24,31 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
     marker = uuid.uuid4().hex[:12]
     with in_tenant(tenant_b):
         api_key = ApiKeyFactory.create(name=f"beta-secret-key-{marker}")
+        product = product_create(actor=None, sku=f"beta-sku-{marker}", name=f"Beta Gadget {marker}")
+        tier = tier_create(actor=None, slug=f"beta-tier-{marker}", name=f"Beta Tier {marker}")
         partner = PartnerFactory.create(
-            ref=f"beta-partner-{marker}", name=f"Beta Secret Partner {marker}"
+            ref=f"beta-partner-{marker}",
+            name=f"Beta Secret Partner {marker}",
+            products=[product],
+            tier=tier,
         )
+        contact = contact_create(partner=partner, actor=None, name=f"Beta Contact {marker}")
     samples = {
         # One entry per URL parameter name: a real id or ref in beta. Add new ones here
         # (or "namespace:url-name:parameter" for one URL) when a URL needs them.
         "api_key_id": api_key.pk,
         "pk": api_key.pk,
         "ref": partner.ref,
+        "partner_ref": partner.ref,
+        "sku": product.sku,
+        "slug": tier.slug,
+        "api:partner-contact-detail:pk": contact.pk,
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
     }
-    return {"samples": samples, "secrets": [api_key.name, api_key.prefix, partner.name]}
+    secrets = [api_key.name, api_key.prefix, partner.name, product.name, tier.name, contact.name]
+    return {"samples": samples, "secrets": secrets}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -20,7 +21,18 @@ def error_body(status_code: int, code: str, message: str, errors: Any = None) ->
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 def _as_drf(exc: Exception) -> Exception:
+    if isinstance(exc, ProtectedError | RestrictedError):
+        used_by = (
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        )
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in used_by})
+        return Conflict(f"This is still used by {', '.join(names)}; change or remove those first.")
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(exc.message_dict)

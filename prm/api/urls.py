@@ -28,6 +28,9 @@ def api_root(request: Request) -> Response:
         {
             "me": reverse("api:me", request=request),
             "api_keys": reverse("api:api-key-list", request=request),
+            "partners": reverse("api:partner-list", request=request),
+            "products": reverse("api:product-list", request=request),
+            "tiers": reverse("api:tier-list", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
         }
@@ -38,6 +41,7 @@ v1: list[URLPattern | URLResolver] = [
     path("", api_root, name="root"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    path("", include("partners.urls_api")),
 ]
 
 urlpatterns = [

@@ -8,6 +8,7 @@ prints them (created if missing, password and role restored).
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from partners.demo import DEMO_PARTNER_REF, registry_seed
 from partners.models import Partner
 from partners.services import partner_user_create
 from prm.accounts.models import Role, User
@@ -15,8 +16,6 @@ from prm.accounts.services import user_create
 from prm.tenancy.models import Tenant
 from prm.tenancy.selectors import tenant_get_by_slug
 from prm.tenancy.services import TenantAdmin, tenant_provision
-
-DEMO_PARTNER_REF = "northwind"
 
 
 def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
@@ -28,29 +27,38 @@ def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _ensure_login(role: str, email: str, password: str, full_name: str, partner_ref: str) -> None:
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        if not user.check_password(password) or not user.is_active:
+            user.set_password(password)
+            user.is_active = True
+            user.save(update_fields=["password", "is_active", "updated_at"])
+        return
+    if role == Role.PARTNER:
+        partner_user_create(
+            email=email, password=password, partner_ref=partner_ref, full_name=full_name
+        )
+    else:
+        user_create(email=email, password=password, role=role, full_name=full_name)
+
+
 def demo_seed(*, slug: str, name: str) -> Tenant:
     tenant = tenant_get_by_slug(slug=slug)
     if tenant is None:
-        _admin_role, admin_email, admin_password, _ = demo_logins(slug)[0]
+        _role, admin_email, admin_password, _name = demo_logins(slug)[0]
         tenant = tenant_provision(
             slug=slug, name=name, admin=TenantAdmin(email=admin_email, password=admin_password)
         )
+    logins = demo_logins(slug)
+    staff = [login for login in logins if login[0] != Role.PARTNER]
+    partners = [login for login in logins if login[0] == Role.PARTNER]
     with tenant_context(tenant), transaction.atomic():
-        partner, _ = Partner.objects.get_or_create(
-            ref=DEMO_PARTNER_REF, defaults={"name": "Northwind Traders"}
-        )
-        for role, email, password, full_name in demo_logins(slug):
-            user = User.objects.filter(email=email).first()
-            if user is not None:
-                if not user.check_password(password) or not user.is_active:
-                    user.set_password(password)
-                    user.is_active = True
-                    user.save(update_fields=["password", "is_active", "updated_at"])
-                continue
-            if role == Role.PARTNER:
-                partner_user_create(
-                    email=email, password=password, partner_ref=partner.ref, full_name=full_name
-                )
-            else:
-                user_create(email=email, password=password, role=role, full_name=full_name)
+        for login in staff:
+            _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
+        if not Partner.objects.exists():
+            manager_email = next(email for role, email, *_ in staff if role == Role.MANAGER)
+            registry_seed(lead_manager_email=manager_email)
+        for login in partners:
+            _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
     return tenant

@@ -235,10 +235,14 @@ def main() -> int:
     commands.add_parser("run", help="web, worker and beat with a demo tenant").set_defaults(
         func=run
     )
-    test_parser = commands.add_parser("test", help="the whole test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test_parser = commands.add_parser(
+        "test", help="the whole test suite; more arguments go to pytest"
+    )
     test_parser.set_defaults(func=test)
-    arguments = parser.parse_args()
+    arguments, pytest_args = parser.parse_known_args()
+    if arguments.command != "test" and pytest_args:
+        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
+    arguments.pytest_args = pytest_args
     return int(arguments.func(arguments))
 
 

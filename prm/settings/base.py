@@ -279,7 +279,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=3, minute=17),
         "args": ["accounts.clear_expired_sessions"],
     },
+    "partners-dns-recheck": {
+        "task": "tenancy.dispatch",
+        "schedule": crontab(hour=2, minute=30),
+        "args": ["partners.dns_check_all"],
+    },
 }
+# Seconds a whole DNS lookup may take before it is stored as a timeout.
+PRM_DNS_LIFETIME = env.float("PRM_DNS_LIFETIME", default=4.0)
 
 # --- logging ----------------------------------------------------------------------
 

@@ -1,0 +1,438 @@
+"""The registry's API: /api/v1/partners/ (by ref), their contacts, /api/v1/products/
+(by sku) and /api/v1/tiers/ (by slug). Views check access and call the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from prm.accounts.models import Role, User
+from slas.models import SlaPolicy
+
+from . import selectors, services
+from .dns import DnsStatus
+from .filters import PartnerFilter
+from .models import Contact, ContactRole, Partner, PartnerStatus, Product, Tier
+from .validators import display_domain
+
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    """A partner as the API shows it; writes go through PartnerInputSerializer."""
+
+    domain_display = serializers.SerializerMethodField(help_text="The domain in Unicode.")
+    country = serializers.CharField(source="country.code", allow_blank=True)
+    phone = serializers.CharField()
+    contact_phone = serializers.CharField()
+    products = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField[Product](slug_field="sku", read_only=True),
+        read_only=True,
+    )
+    sla: serializers.SlugRelatedField[SlaPolicy] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    channel_manager: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="email", read_only=True
+    )
+    tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    allowed_transitions = serializers.SerializerMethodField()
+    dns = serializers.SerializerMethodField()
+    effective_roles = serializers.CharField(read_only=True)
+    effective_responsibilities = serializers.CharField(read_only=True)
+    effective_benefits = serializers.CharField(read_only=True)
+    calling_code = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "ref",
+            "name",
+            "domain",
+            "domain_display",
+            "phone",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "street",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "calling_code",
+            "primary_dns",
+            "secondary_dns",
+            "products",
+            "sla",
+            "channel_manager",
+            "tier",
+            "status",
+            "allowed_transitions",
+            "roles",
+            "responsibilities",
+            "benefits",
+            "effective_roles",
+            "effective_responsibilities",
+            "effective_benefits",
+            "notes",
+            "tags",
+            "dns",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_domain_display(self, partner: Partner) -> str:
+        return display_domain(partner.domain)
+
+    def get_allowed_transitions(self, partner: Partner) -> list[str]:
+        return services.allowed_transitions(partner.status)
+
+    def get_dns(self, partner: Partner) -> dict[str, Any]:
+        return {
+            "status": partner.dns_status or None,
+            "nameservers": partner.dns_nameservers,
+            "checked_at": partner.dns_checked_at,
+            "error": partner.dns_error,
+        }
+
+
+class PartnerInputSerializer(serializers.Serializer):
+    """What a client may send. Types are checked here; meaning (phone numbers,
+    domains, references) by the service, which reports every field at once."""
+
+    ref = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=200)
+    domain = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    street = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2"
+    )
+    primary_dns = serializers.CharField(max_length=253, required=False, allow_blank=True)
+    secondary_dns = serializers.CharField(max_length=253, required=False, allow_blank=True)
+    products = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, help_text="SKUs"
+    )
+    sla = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="policy slug; default policy if empty",
+    )
+    channel_manager = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="e-mail of a manager or admin; defaults to the caller (staff) or the "
+        "tenant's first administrator",
+    )
+    tier = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    status = serializers.ChoiceField(choices=PartnerStatus.choices, required=False)
+    status_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    roles = serializers.CharField(required=False, allow_blank=True)
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+    benefits = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+
+
+def default_channel_manager(actor: Any) -> User | None:
+    if isinstance(actor, User) and actor.is_channel_staff:
+        return actor
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("created_at", "pk").first()
+
+
+class DnsCheckSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[choice for choice, _ in DnsStatus.CHOICES])
+    nameservers = serializers.ListField(child=serializers.CharField())
+    checked_at = serializers.DateTimeField()
+    error = serializers.CharField(allow_blank=True)
+    recorded = serializers.ListField(child=serializers.CharField())
+
+
+def _actor(request: Request) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+PARTNER_EXAMPLE = OpenApiExample(
+    "A reseller",
+    value={
+        "ref": "northwind",
+        "name": "Northwind Traders",
+        "domain": "northwind.example",
+        "phone": "+44 20 7946 0958",
+        "contact_name": "Nancy Davolio",
+        "contact_email": "nancy@northwind.example",
+        "country": "GB",
+        "primary_dns": "ns1.northwind.example",
+        "products": ["router-x1"],
+        "channel_manager": "manager@demo.test",
+        "status": "onboarding",
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List partners (search, filter, order, paginate)"),
+    retrieve=extend_schema(summary="Read a partner"),
+    create=extend_schema(
+        summary="Create a partner", request=PartnerInputSerializer, examples=[PARTNER_EXAMPLE]
+    ),
+    update=extend_schema(summary="Replace a partner's fields", request=PartnerInputSerializer),
+    partial_update=extend_schema(
+        summary="Change some fields (and the status)", request=PartnerInputSerializer
+    ),
+    destroy=extend_schema(summary="Delete a partner entered by mistake (terminate it otherwise)"),
+)
+class PartnerViewSet(viewsets.ModelViewSet):
+    serializer_class = PartnerSerializer
+    lookup_field = "ref"
+    lookup_value_regex = SLUG_REGEX
+    filterset_class = PartnerFilter
+    search_fields = ["name", "ref", "domain", "contact_name", "contact_email"]
+    ordering_fields = ["name", "ref", "country", "status", "created_at", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Partner]:
+        return selectors.partner_list_for_user(user=self.request.user)
+
+    def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        data = PartnerInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        fields = self._input(request, partial=False)
+        status_value = fields.pop("status", PartnerStatus.PROSPECT)
+        reason = fields.pop("status_reason", "")
+        if not fields.get("channel_manager"):
+            fields["channel_manager"] = default_channel_manager(request.user)
+        partner = services.partner_create(
+            actor=_actor(request), status=status_value, reason=reason, **fields
+        )
+        partner = self.get_queryset().get(pk=partner.pk)
+        return Response(PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partner = self.get_object()
+        fields = self._input(request, partial=kwargs.get("partial", False))
+        status_value = fields.pop("status", None)
+        reason = fields.pop("status_reason", "")
+        services.partner_update(
+            partner=partner, actor=_actor(request), status=status_value, reason=reason, **fields
+        )
+        return Response(PartnerSerializer(self.get_queryset().get(pk=partner.pk)).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.partner_delete(partner=self.get_object(), actor=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None, responses=DnsCheckSerializer, summary="Check the domain's name servers now"
+    )
+    @action(detail=True, methods=["post"], url_path="dns-check")
+    def dns_check(self, request: Request, ref: str) -> Response:
+        partner = services.partner_dns_check(partner=self.get_object())
+        return Response(
+            DnsCheckSerializer(
+                {
+                    "status": partner.dns_status,
+                    "nameservers": partner.dns_nameservers,
+                    "checked_at": partner.dns_checked_at,
+                    "error": partner.dns_error,
+                    "recorded": [
+                        value for value in (partner.primary_dns, partner.secondary_dns) if value
+                    ],
+                }
+            ).data
+        )
+
+    @extend_schema(
+        responses=serializers.ListSerializer(child=serializers.DictField()), summary="Audit history"
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, ref: str) -> Response:
+        entries = selectors.audit_entries(partner=self.get_object())
+        return Response(
+            [
+                {
+                    "when": entry["when"],
+                    "who": getattr(entry["who"], "email", None),
+                    "what": entry["what"],
+                    "object": str(entry["object"]),
+                    "changes": [
+                        {
+                            "field": change["field"],
+                            "old": _plain(change["old"]),
+                            "new": _plain(change["new"]),
+                        }
+                        for change in entry["changes"]
+                    ],
+                }
+                for entry in entries
+            ]
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=ContactRole.choices, required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "role",
+            "title",
+            "email",
+            "phone",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"email": {"validators": []}}
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    """The contacts of one partner: /api/v1/partners/{ref}/contacts/."""
+
+    serializer_class = ContactSerializer
+    ordering_fields = ["name", "role", "created_at"]
+    search_fields = ["name", "email", "title"]
+    filterset_fields = ["role"]
+
+    def partner(self) -> Partner:
+        try:
+            return selectors.partner_get_for_user(
+                user=self.request.user, ref=self.kwargs["partner_ref"]
+            )
+        except Partner.DoesNotExist as error:
+            raise NotFound("There is no such partner.") from error
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        return selectors.contact_list(partner=self.partner())
+
+    def _fields(self, request: Request, partial: bool) -> dict[str, Any]:
+        data = ContactSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = services.contact_create(
+            partner=self.partner(), actor=_actor(request), **self._fields(request, False)
+        )
+        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = services.contact_update(
+            contact=self.get_object(),
+            actor=_actor(request),
+            **self._fields(request, kwargs.get("partial", False)),
+        )
+        return Response(ContactSerializer(contact).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.contact_delete(contact=self.get_object(), actor=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "description", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"sku": {"validators": []}}
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    serializer_class = ProductSerializer
+    lookup_field = "sku"
+    lookup_value_regex = SLUG_REGEX
+    search_fields = ["sku", "name"]
+    ordering_fields = ["sku", "name", "created_at"]
+    filterset_fields = ["is_active"]
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.product_list()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ProductSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.product_create(actor=_actor(request), **data.validated_data)
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ProductSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        product = services.product_update(
+            product=self.get_object(), actor=_actor(request), **data.validated_data
+        )
+        return Response(ProductSerializer(product).data)
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tier
+        fields = [
+            "slug",
+            "name",
+            "rank",
+            "roles",
+            "responsibilities",
+            "benefits",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"slug": {"validators": []}}
+
+
+class TierViewSet(viewsets.ModelViewSet):
+    serializer_class = TierSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    ordering_fields = ["rank", "name"]
+
+    def get_queryset(self) -> QuerySet[Tier]:
+        return Tier.objects.all()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = TierSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tier = services.tier_create(actor=_actor(request), **data.validated_data)
+        return Response(TierSerializer(tier).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = TierSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        tier = services.tier_update(
+            tier=self.get_object(), actor=_actor(request), **data.validated_data
+        )
+        return Response(TierSerializer(tier).data)

@@ -1,0 +1,98 @@
+"""Reads of the registry. Partner-scoped reads take the acting user, so a partner
+user can only ever reach its own partner; an unknown or foreign ref is "not found"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from prm.accounts.models import Role, User
+
+from .models import Contact, Partner, PartnerStatus, Product, StatusChange, Tier
+
+
+def partner_list_for_user(*, user: Any) -> QuerySet[Partner]:
+    """Every partner the user may see: all for vendor staff and integrators, the own
+    one for a partner user, none for anyone else (fails closed)."""
+    partners = Partner.objects.select_related("channel_manager", "tier", "sla").prefetch_related(
+        Prefetch("products", queryset=Product.objects.order_by("sku"))
+    )
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return partners.none()
+    if user.role in (Role.ADMIN, Role.MANAGER, Role.INTEGRATOR):
+        return partners
+    if user.role == Role.PARTNER:
+        return partners.filter(users__user=user)
+    return partners.none()
+
+
+def partner_get_for_user(*, user: Any, ref: str) -> Partner:
+    """The partner `ref` if the user may see it; Partner.DoesNotExist otherwise."""
+    return partner_list_for_user(user=user).get(ref=ref)
+
+
+def partner_for_portal_user(*, user: User) -> Partner | None:
+    link = getattr(user, "partner_link", None)
+    return link.partner if link is not None else None
+
+
+def contact_list(*, partner: Partner) -> QuerySet[Contact]:
+    return partner.contacts.all()
+
+
+def status_change_list(*, partner: Partner) -> QuerySet[StatusChange]:
+    return partner.status_changes.select_related("changed_by")
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.all()
+
+
+def tier_list() -> QuerySet[Tier]:
+    return Tier.objects.annotate(partner_count=Count("partners"))
+
+
+def channel_manager_list() -> QuerySet[User]:
+    return User.objects.filter(role__in=[Role.ADMIN, Role.MANAGER], is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+def partner_status_counts(partners: QuerySet[Partner]) -> dict[str, int]:
+    counts = dict(partners.order_by().values_list("status").annotate(count=Count("id")))
+    return {status: counts.get(status, 0) for status in PartnerStatus.values}
+
+
+def audit_entries(*, partner: Partner, limit: int = 100) -> list[dict[str, Any]]:
+    """Who changed what and when: the partner's history and its contacts', newest first,
+    each with the fields that changed from what to what."""
+    entries: list[dict[str, Any]] = []
+    for history in (
+        partner.history.select_related("history_user").order_by("-history_date")[:limit],
+        Contact.history.filter(partner_id=partner.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit],
+    ):
+        for record in history:
+            entries.append(_audit_entry(record))
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]
+
+
+def _audit_entry(record: Any) -> dict[str, Any]:
+    changes: list[dict[str, Any]] = []
+    previous = record.prev_record
+    if record.history_type == "~" and previous is not None:
+        delta = record.diff_against(previous)
+        for change in delta.changes:
+            changes.append({"field": change.field, "old": change.old, "new": change.new})
+    model = record.instance_type._meta.verbose_name
+    action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+    return {
+        "when": record.history_date,
+        "who": record.history_user,
+        "what": f"{model} {action}",
+        "object": str(record.instance) if record.history_type != "-" else record.history_object,
+        "changes": changes,
+    }
