@@ -1,20 +1,115 @@
-"""SLA policies.
+"""SLA policies, their versions, per-partner overrides, partner requests with their
+business-hours clocks, and the SLA events (at risk, breached) raised once each.
 
-The registry needs a real policy to point at, so this is the part of the SLA app
-the partner registry stands on: named policies, exactly one of them the tenant's
-default (enforced by the database). Targets, versions and compliance come with the
-SLA issue.
+Each tenant has exactly one default policy (enforced by the database). Every change
+of a policy makes a new version; a request is judged against the version in force
+when it was opened.
 """
 
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from .calendar import BusinessCalendar
 
-class SlaPolicy(models.Model):
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAY_CHOICES = [(day, day.title()) for day in WEEKDAYS]
+
+
+def default_working_days() -> list[str]:
+    return WEEKDAYS[:5]
+
+
+class ReviewCadence(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    SEMIANNUAL = "semiannual", "Every six months"
+    ANNUAL = "annual", "Yearly"
+
+
+def _hours(verbose_name: str, help_text: str) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=help_text,
+    )
+
+
+# Targets a partner may override one by one; the rest it inherits from its policy.
+TARGET_FIELDS = (
+    "first_response_hours",
+    "resolution_hours",
+    "lead_acceptance_hours",
+    "min_monthly_revenue",
+    "min_monthly_won_orders",
+    "min_monthly_calls",
+    "uptime_percent",
+)
+
+
+class SlaTargets(models.Model):
+    """The targets a policy sets and an override may replace; empty means none."""
+
+    first_response_hours = _hours("first response (business hours)", "Time to the first answer.")
+    resolution_hours = _hours("resolution (business hours)", "Time to resolve a request.")
+    lead_acceptance_hours = _hours("lead acceptance (business hours)", "Time to accept a lead.")
+    min_monthly_revenue = models.DecimalField(
+        "minimum monthly revenue",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_monthly_won_orders = models.PositiveIntegerField(
+        "minimum monthly won orders", null=True, blank=True
+    )
+    min_monthly_calls = models.PositiveIntegerField("minimum monthly calls", null=True, blank=True)
+    uptime_percent = models.DecimalField(
+        "uptime (%)",
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SlaPolicy(SlaTargets):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    policies = models.TextField(
+        "policies and procedures", blank=True, help_text="Markdown; shown to partners."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    working_days = ArrayField(
+        models.CharField(max_length=3, choices=WEEKDAY_CHOICES), default=default_working_days
+    )
+    working_hours_start = models.TimeField(default=time(9))
+    working_hours_end = models.TimeField(default=time(17))
+    holidays = ArrayField(models.DateField(), default=list, blank=True)
+    escalation_name = models.CharField(max_length=200, blank=True)
+    escalation_email = models.EmailField(blank=True)
+    review_cadence = models.CharField(
+        max_length=20, choices=ReviewCadence.choices, default=ReviewCadence.QUARTERLY
+    )
     is_default = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -33,3 +128,189 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            time_zone=self.time_zone,
+            working_days=frozenset(WEEKDAYS.index(day) for day in self.working_days),
+            start=self.working_hours_start,
+            end=self.working_hours_end,
+            holidays=frozenset(self.holidays),
+        )
+
+
+class SlaPolicyVersion(models.Model):
+    """A policy as it stood from `created_at` until the next version."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # Every field of the policy, in the API's form.
+    data = models.JSONField()
+    changed_fields = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=20, default="app", help_text="app, api or command")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="slas_version_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.number}"
+
+
+class PartnerSlaOverride(SlaTargets):
+    """Targets that differ for one partner; every empty one is inherited."""
+
+    partner = models.OneToOneField(
+        "partners.Partner", on_delete=models.CASCADE, related_name="sla_override"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["partner"]
+
+    def __str__(self) -> str:
+        return f"SLA override of {self.partner}"
+
+
+class RequestKind(models.TextChoices):
+    SUPPORT = "support", "Support request"
+    LEAD = "lead", "Lead to accept"
+    CHANGE = "change", "Change request"
+    OTHER = "other", "Other"
+
+
+class Clock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class ClockState(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    MET = "met", "Met"
+    MISSED = "missed", "Met late"
+    NONE = "none", "No target"
+
+
+class PartnerRequest(models.Model):
+    """Work a partner asked for, timed against its SLA in business hours."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="requests"
+    )
+    kind = models.CharField(max_length=20, choices=RequestKind.choices, default=RequestKind.SUPPORT)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The policy version in force when the request was opened, and the deadlines it
+    # set (policy plus the partner's overrides), fixed at opening.
+    sla_version = models.ForeignKey(
+        SlaPolicyVersion, null=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    first_response_target_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    resolution_target_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_state = models.CharField(
+        max_length=20, choices=ClockState.choices, default=ClockState.ON_TRACK
+    )
+    resolution_state = models.CharField(
+        max_length=20, choices=ClockState.choices, default=ClockState.ON_TRACK
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["resolved_at", "first_response_due_at"]),
+            models.Index(fields=["partner", "-opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class EventKind(models.TextChoices):
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    MINIMUM_MISSED = "minimum_missed", "Monthly minimum missed"
+
+
+class SlaEvent(models.Model):
+    """An SLA event, recorded (and notified) exactly once: a request clock turning at
+    risk or breached, or a monthly minimum missed. The unique constraints are what
+    make "once per event, not once per evaluation" hold under concurrent workers."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="sla_events"
+    )
+    request = models.ForeignKey(
+        PartnerRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    clock = models.CharField(max_length=20, choices=Clock.choices, blank=True)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    # For monthly minimums: the first day of the month and the target that was missed.
+    month = models.DateField(null=True, blank=True)
+    target = models.CharField(max_length=64, blank=True)
+    detail = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "clock", "kind"],
+                condition=Q(request__isnull=False),
+                name="slas_event_once_per_request_clock",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "month", "target", "kind"],
+                condition=Q(request__isnull=True),
+                name="slas_event_once_per_partner_month_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.partner}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (the channel manager of the partner concerned)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        SlaEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -31,6 +31,8 @@ def api_root(request: Request) -> Response:
             "partners": reverse("api:partner-list", request=request),
             "products": reverse("api:product-list", request=request),
             "tiers": reverse("api:tier-list", request=request),
+            "slas": reverse("api:sla-list", request=request),
+            "requests": reverse("api:request-list", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
         }
@@ -41,6 +43,7 @@ v1: list[URLPattern | URLResolver] = [
     path("", api_root, name="root"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    path("", include("slas.urls_api")),
     path("", include("partners.urls_api")),
 ]
 

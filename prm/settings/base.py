@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=3, minute=17),
         "args": ["accounts.clear_expired_sessions"],
     },
+    "slas-evaluate-clocks": {
+        "task": "tenancy.dispatch",
+        "schedule": 120.0,
+        "args": ["slas.evaluate_clocks"],
+    },
     "partners-dns-recheck": {
         "task": "tenancy.dispatch",
         "schedule": crontab(hour=2, minute=30),

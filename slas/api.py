@@ -1,0 +1,275 @@
+"""SLA API: /api/v1/slas/ (by slug), /api/v1/partners/{ref}/sla/ (effective SLA and
+overrides) and /api/v1/requests/ (partner requests and their clocks)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners.models import Partner
+from partners.selectors import partner_get_for_user
+from prm.accounts.models import User
+
+from . import selectors, services
+from .models import (
+    TARGET_FIELDS,
+    WEEKDAYS,
+    Clock,
+    PartnerRequest,
+    RequestKind,
+    ReviewCadence,
+    SlaPolicy,
+)
+
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"
+
+
+def _actor(request: Request) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+class SlaPolicySerializer(serializers.Serializer):
+    """A policy in the same field names as `sla_defaults` files."""
+
+    slug = serializers.SlugField(max_length=64)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    policies = serializers.CharField(required=False, allow_blank=True, help_text="Markdown")
+    first_response_hours = serializers.DecimalField(7, 2, required=False, allow_null=True)
+    resolution_hours = serializers.DecimalField(7, 2, required=False, allow_null=True)
+    lead_acceptance_hours = serializers.DecimalField(7, 2, required=False, allow_null=True)
+    min_monthly_revenue = serializers.DecimalField(14, 2, required=False, allow_null=True)
+    min_monthly_won_orders = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    min_monthly_calls = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    uptime_percent = serializers.DecimalField(6, 3, required=False, allow_null=True)
+    time_zone = serializers.CharField(required=False, max_length=64)
+    working_days = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEEKDAYS), required=False, allow_empty=False
+    )
+    working_hours_start = serializers.TimeField(required=False, format="%H:%M")
+    working_hours_end = serializers.TimeField(required=False, format="%H:%M")
+    holidays = serializers.ListField(child=serializers.DateField(), required=False)
+    escalation_name = serializers.CharField(required=False, allow_blank=True)
+    escalation_email = serializers.EmailField(required=False, allow_blank=True)
+    review_cadence = serializers.ChoiceField(choices=ReviewCadence.choices, required=False)
+    is_default = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class SlaPolicyVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None)
+    changed_via = serializers.CharField(source="source", help_text="app, api or command")
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    policy = serializers.DictField(source="data", help_text="every field of this version")
+
+
+@extend_schema(request=SlaPolicySerializer, responses=SlaPolicySerializer)
+class SlaPolicyViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):  # fmt: skip
+    serializer_class = SlaPolicySerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    ordering_fields = ["name", "slug", "updated_at"]
+    search_fields = ["name", "slug"]
+    filterset_fields = ["is_default"]
+
+    def get_queryset(self) -> QuerySet[SlaPolicy]:
+        return selectors.sla_policy_list()
+
+    def _save(self, request: Request, policy: SlaPolicy | None, partial: bool) -> SlaPolicy:
+        data = SlaPolicySerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        saved, _changed = services.sla_policy_save(
+            data=dict(data.validated_data), policy=policy, actor=_actor(request), source="api"
+        )
+        return saved
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        policy = self._save(request, None, partial=False)
+        return Response(SlaPolicySerializer(policy).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        policy = self._save(request, self.get_object(), partial=kwargs.get("partial", False))
+        return Response(SlaPolicySerializer(policy).data)
+
+    @extend_schema(responses=SlaPolicyVersionSerializer(many=True), summary="Version history")
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, slug: str) -> Response:
+        versions = selectors.sla_policy_versions(policy=self.get_object())
+        return Response(SlaPolicyVersionSerializer(versions, many=True).data)
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as strings (money and hours stay exact in JSON), the rest as is."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+class EffectiveSlaView(APIView):
+    """GET: the partner's effective SLA (its policy plus its own targets);
+    PUT/PATCH {"overrides": {target: value or null}}: set its own targets."""
+
+    def partner(self, request: Request, ref: str) -> Partner:
+        try:
+            return partner_get_for_user(user=request.user, ref=ref)
+        except Partner.DoesNotExist as error:
+            raise NotFound("There is no such partner.") from error
+
+    def body(self, partner: Partner) -> dict[str, Any]:
+        targets = services.effective_targets(partner)
+        return {
+            "partner": partner.ref,
+            "policy": partner.sla.slug,
+            "policy_version": partner.sla.version,
+            "targets": {t.field: _plain(t.value) for t in targets},
+            "overrides": {t.field: _plain(t.value) for t in targets if t.overridden},
+            "calendar": {
+                key: value
+                for key, value in services.policy_data(partner.sla).items()
+                if key
+                in (
+                    "time_zone",
+                    "working_days",
+                    "working_hours_start",
+                    "working_hours_end",
+                    "holidays",
+                )
+            },
+        }
+
+    @extend_schema(
+        responses=inline_serializer("EffectiveSla", {"targets": serializers.DictField()})
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        return Response(self.body(self.partner(request, ref)))
+
+    @extend_schema(
+        request=inline_serializer("SlaOverrides", {"overrides": serializers.DictField()}),
+        responses=inline_serializer("EffectiveSlaAfter", {"targets": serializers.DictField()}),
+    )
+    def put(self, request: Request, ref: str) -> Response:
+        partner = self.partner(request, ref)
+        overrides = request.data.get("overrides") if isinstance(request.data, dict) else None
+        if not isinstance(overrides, dict):
+            raise serializers.ValidationError(
+                {
+                    "overrides": [
+                        f"Send an object of targets ({', '.join(TARGET_FIELDS)}) to values or null."
+                    ]
+                }
+            )
+        services.partner_sla_override_set(partner=partner, targets=overrides, actor=_actor(request))
+        return Response(self.body(partner))
+
+    patch = put
+
+
+class ClockSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    target_hours = serializers.DecimalField(7, 2, allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    used = serializers.DecimalField(8, 3, allow_null=True, help_text="fraction of the target used")
+    business_seconds_left = serializers.IntegerField(allow_null=True)
+
+
+class PartnerRequestSerializer(serializers.ModelSerializer):
+    partner: serializers.SlugRelatedField[Partner] = serializers.SlugRelatedField(
+        slug_field="ref", read_only=True
+    )
+    raised_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="email", read_only=True
+    )
+    sla_version = serializers.IntegerField(
+        source="sla_version.number", read_only=True, allow_null=True
+    )
+    clocks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PartnerRequest
+        fields = [
+            "id", "partner", "kind", "subject", "description", "raised_by", "opened_at",
+            "first_response_at", "resolved_at", "sla_version", "clocks", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(child=ClockSerializer()))
+    def get_clocks(self, request: PartnerRequest) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION):
+            reading = services.read_clock(request, clock)
+            result[clock] = {
+                "state": reading.state,
+                "target_hours": _plain(getattr(request, f"{clock}_target_hours")),
+                "due_at": reading.due_at,
+                "used": _plain(reading.used),
+                "business_seconds_left": int(reading.left.total_seconds())
+                if reading.left is not None
+                else None,
+            }
+        return result
+
+
+class PartnerRequestInputSerializer(serializers.Serializer):
+    partner = serializers.CharField(help_text="partner ref")
+    kind = serializers.ChoiceField(choices=RequestKind.choices, default=RequestKind.SUPPORT)
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    opened_at = serializers.DateTimeField(required=False)
+
+
+class PartnerRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Partner requests; `respond` and `resolve` stop their clocks."""
+
+    serializer_class = PartnerRequestSerializer
+    filterset_fields = ["kind", "first_response_state", "resolution_state"]
+    ordering_fields = ["opened_at", "first_response_due_at", "resolution_due_at"]
+    search_fields = ["subject", "partner__ref", "partner__name"]
+
+    def get_queryset(self) -> QuerySet[PartnerRequest]:
+        return selectors.partner_request_list_for_user(user=self.request.user)
+
+    @extend_schema(request=PartnerRequestInputSerializer, responses={201: PartnerRequestSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = PartnerRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        try:
+            partner = partner_get_for_user(user=request.user, ref=fields.pop("partner"))
+        except Partner.DoesNotExist as error:
+            raise serializers.ValidationError(
+                {"partner": ["There is no partner with this ref."]}
+            ) from error
+        created = services.partner_request_open(
+            partner=partner, raised_by=_actor(request), **fields
+        )
+        return Response(PartnerRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, summary="Record the first response (stops that clock)")
+    @action(detail=True, methods=["post"])
+    def respond(self, request: Request, pk: str) -> Response:
+        updated = services.partner_request_respond(request=self.get_object())
+        return Response(PartnerRequestSerializer(updated).data)
+
+    @extend_schema(request=None, summary="Resolve the request (stops its clocks)")
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        updated = services.partner_request_resolve(request=self.get_object())
+        return Response(PartnerRequestSerializer(updated).data)

@@ -1,0 +1,576 @@
+"""Writes of SLA policies, overrides and partner requests, and the clock evaluation.
+
+The settings page, the API and `manage.py sla_defaults` all validate and apply
+policies through `sla_policy_validate` / `sla_policy_save`, so a field means the same
+thing and fails the same way at every door.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email, validate_slug
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_time
+
+from prm.accounts.models import User
+
+from .calendar import BusinessCalendar
+from .models import (
+    TARGET_FIELDS,
+    WEEKDAYS,
+    Clock,
+    ClockState,
+    EventKind,
+    Notification,
+    PartnerRequest,
+    PartnerSlaOverride,
+    RequestKind,
+    ReviewCadence,
+    SlaEvent,
+    SlaPolicy,
+    SlaPolicyVersion,
+)
+
+AT_RISK_FRACTION = Decimal("0.8")
+
+HOUR_TARGETS = ("first_response_hours", "resolution_hours", "lead_acceptance_hours")
+INTEGER_TARGETS = ("min_monthly_won_orders", "min_monthly_calls")
+# Every field a policy has in the API and in files, in a stable order.
+POLICY_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "policies",
+    *TARGET_FIELDS,
+    "time_zone",
+    "working_days",
+    "working_hours_start",
+    "working_hours_end",
+    "holidays",
+    "escalation_name",
+    "escalation_email",
+    "review_cadence",
+    "is_default",
+)
+
+
+class Errors(dict[str, list[str]]):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+
+def _decimal(
+    value: Any,
+    field: str,
+    errors: Errors,
+    *,
+    places: int,
+    minimum: Decimal,
+    maximum: Decimal | None = None,
+) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors.add(field, f"“{value}” is not a number.")
+        return None
+    if not number.is_finite() or number < minimum or (maximum is not None and number > maximum):
+        bound = f" and at most {maximum}" if maximum is not None else ""
+        errors.add(field, f"{value} is out of range; use a number of at least {minimum}{bound}.")
+        return None
+    quantized = number.quantize(Decimal(1).scaleb(-places))
+    if quantized != number:
+        errors.add(field, f"{value} has too many decimals; use at most {places}.")
+        return None
+    return quantized
+
+
+def _integer(value: Any, field: str, errors: Errors) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        errors.add(field, f"“{value}” is not a whole number of at least 0.")
+        return None
+    return int(str(value).strip())
+
+
+def _time(value: Any, field: str, errors: Errors) -> time | None:
+    if isinstance(value, time):
+        return value
+    parsed = parse_time(str(value)) if value not in (None, "") else None
+    if parsed is None:
+        errors.add(field, f"“{value}” is not a time; write it like 09:00.")
+    return parsed
+
+
+def validate_targets(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
+    """The target fields present in `data`, parsed; problems go to `errors`."""
+    cleaned: dict[str, Any] = {}
+    for field in HOUR_TARGETS:
+        if field in data:
+            cleaned[field] = _decimal(
+                data[field],
+                field,
+                errors,
+                places=2,
+                minimum=Decimal("0.01"),
+                maximum=Decimal("99999"),
+            )
+    if "min_monthly_revenue" in data:
+        cleaned["min_monthly_revenue"] = _decimal(
+            data["min_monthly_revenue"],
+            "min_monthly_revenue",
+            errors,
+            places=2,
+            minimum=Decimal(0),
+            maximum=Decimal("999999999999"),
+        )
+    for field in INTEGER_TARGETS:
+        if field in data:
+            cleaned[field] = _integer(data[field], field, errors)
+    if "uptime_percent" in data:
+        cleaned["uptime_percent"] = _decimal(
+            data["uptime_percent"],
+            "uptime_percent",
+            errors,
+            places=3,
+            minimum=Decimal(0),
+            maximum=Decimal(100),
+        )
+    return cleaned
+
+
+def sla_policy_validate(data: dict[str, Any], *, policy: SlaPolicy | None = None) -> dict[str, Any]:
+    """Parse and check policy fields (all of them for a new policy, the given ones for
+    an existing one). Raises ValidationError naming every bad field; writes nothing."""
+    errors = Errors()
+    unknown = sorted(set(data) - set(POLICY_FIELDS))
+    for field in unknown:
+        errors.add(
+            field, f"“{field}” is not a policy field; the fields are {', '.join(POLICY_FIELDS)}."
+        )
+    cleaned = validate_targets(data, errors)
+    for field in ("slug", "name"):
+        if field in data or policy is None:
+            value = str(data.get(field) or "").strip()
+            if not value:
+                errors.add(field, "This field is required.")
+            cleaned[field] = value
+    if cleaned.get("slug"):
+        try:
+            validate_slug(cleaned["slug"])
+        except ValidationError:
+            errors.add("slug", "Use letters, digits, hyphens and underscores only.")
+        taken = SlaPolicy.objects.filter(slug=cleaned["slug"])
+        if policy is not None:
+            taken = taken.exclude(pk=policy.pk)
+        if taken.exists():
+            errors.add("slug", f"Another policy already has the slug “{cleaned['slug']}”.")
+    for field in ("description", "policies", "escalation_name"):
+        if field in data:
+            cleaned[field] = str(data[field] or "").strip()
+    if "escalation_email" in data:
+        email = str(data["escalation_email"] or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.add("escalation_email", f"“{email}” is not an e-mail address.")
+        cleaned["escalation_email"] = email
+    if "time_zone" in data:
+        zone = str(data["time_zone"] or "").strip()
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.add("time_zone", f"“{zone}” is not a time zone; use a name like Europe/Berlin.")
+        cleaned["time_zone"] = zone
+    if "working_days" in data:
+        days = data["working_days"]
+        if isinstance(days, str):
+            days = days.replace(";", ",").split(",")
+        names = [str(day).strip().lower()[:3] for day in days or [] if str(day).strip()]
+        bad = [name for name in names if name not in WEEKDAYS]
+        if bad or not names:
+            errors.add(
+                "working_days",
+                f"Give one or more of {', '.join(WEEKDAYS)}"
+                + (f"; not {', '.join(bad)}." if bad else "."),
+            )
+        cleaned["working_days"] = [day for day in WEEKDAYS if day in names]
+    for field in ("working_hours_start", "working_hours_end"):
+        if field in data:
+            cleaned[field] = _time(data[field], field, errors)
+    if "holidays" in data:
+        holidays: list[date] = []
+        for value in data["holidays"] or []:
+            parsed = value if isinstance(value, date) else parse_date(str(value))
+            if parsed is None:
+                errors.add("holidays", f"“{value}” is not a date; write it like 2026-12-25.")
+            else:
+                holidays.append(parsed)
+        cleaned["holidays"] = sorted(set(holidays))
+    if "review_cadence" in data:
+        cadence = str(data["review_cadence"] or "")
+        if cadence not in ReviewCadence.values:
+            errors.add("review_cadence", f"Use one of {', '.join(ReviewCadence.values)}.")
+        cleaned["review_cadence"] = cadence
+    if "is_default" in data:
+        if not isinstance(data["is_default"], bool):
+            errors.add("is_default", "Use true or false.")
+        cleaned["is_default"] = bool(data["is_default"])
+    start = cleaned.get("working_hours_start", policy.working_hours_start if policy else time(9))
+    end = cleaned.get("working_hours_end", policy.working_hours_end if policy else time(17))
+    if start and end and start >= end and not errors.get("working_hours_start"):
+        errors.add("working_hours_end", "Working hours must end after they start, on the same day.")
+    if errors:
+        raise ValidationError(dict(errors))
+    return cleaned
+
+
+def policy_data(policy: SlaPolicy) -> dict[str, Any]:
+    """Every field of a policy in the API's (and files') form."""
+    data: dict[str, Any] = {}
+    for field in POLICY_FIELDS:
+        value = getattr(policy, field)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, time):
+            value = value.strftime("%H:%M")
+        elif field == "holidays":
+            value = [day.isoformat() for day in value]
+        data[field] = value
+    return data
+
+
+def _new_version(
+    policy: SlaPolicy, *, actor: User | None, source: str, changed: list[str]
+) -> SlaPolicyVersion:
+    return SlaPolicyVersion.objects.create(
+        policy=policy,
+        number=policy.version,
+        data=policy_data(policy),
+        changed_fields=changed,
+        created_by=actor,
+        source=source,
+        created_at=timezone.now(),
+    )
+
+
+def sla_policy_save(
+    *,
+    data: dict[str, Any],
+    policy: SlaPolicy | None = None,
+    actor: User | None,
+    source: str = "app",
+) -> tuple[SlaPolicy, list[str]]:
+    """Create a policy, or change one; a change makes a new version. Returns the policy
+    and the names of the fields that changed. Making a policy the default takes the
+    default away from the previous one in the same transaction."""
+    cleaned = sla_policy_validate(data, policy=policy)
+    with transaction.atomic():
+        creating = policy is None
+        target = policy or SlaPolicy()
+        if not creating:
+            target = SlaPolicy.objects.select_for_update().get(pk=target.pk)
+        before = policy_data(target) if not creating else {}
+        make_default = cleaned.pop("is_default", None)
+        for field, value in cleaned.items():
+            setattr(target, field, value)
+        if make_default is False and target.is_default:
+            raise ValidationError(
+                {
+                    "is_default": [
+                        "Make another policy the default instead; a tenant always has one."
+                    ]
+                }
+            )
+        if make_default:
+            SlaPolicy.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
+            target.is_default = True
+        after = policy_data(target)
+        changed = [field for field in POLICY_FIELDS if before.get(field) != after.get(field)]
+        if creating:
+            target.version = 1
+            target.save()
+            _new_version(target, actor=actor, source=source, changed=changed)
+        elif changed:
+            target.version += 1
+            target.save()
+            _new_version(target, actor=actor, source=source, changed=changed)
+    return target, changed if not creating else ["created"]
+
+
+def sla_defaults_apply(
+    *, data: dict[str, Any], actor: User | None = None
+) -> tuple[SlaPolicy, list[str]]:
+    """Set the tenant's default policy from a file's contents (`sla_defaults`): the
+    policy with the file's slug is created or changed, and becomes the default."""
+    if not isinstance(data, dict):
+        raise ValidationError(
+            {"file": ["The file must hold one policy: a mapping of field names to values."]}
+        )
+    data = {**data, "is_default": True}
+    slug = str(data.get("slug") or "").strip()
+    existing = SlaPolicy.objects.filter(slug=slug).first() if slug else None
+    return sla_policy_save(data=data, policy=existing, actor=actor, source="command")
+
+
+# --- effective SLA of a partner ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveTarget:
+    field: str
+    value: Any
+    overridden: bool
+
+
+def effective_targets(partner: Any) -> list[EffectiveTarget]:
+    override = PartnerSlaOverride.objects.filter(partner=partner).first()
+    result = []
+    for field in TARGET_FIELDS:
+        own = getattr(override, field) if override is not None else None
+        result.append(
+            EffectiveTarget(
+                field, own if own is not None else getattr(partner.sla, field), own is not None
+            )
+        )
+    return result
+
+
+def partner_sla_override_set(
+    *, partner: Any, targets: dict[str, Any], actor: User | None
+) -> PartnerSlaOverride:
+    """Replace the partner's own targets (empty ones inherit the policy's)."""
+    errors = Errors()
+    unknown = sorted(set(targets) - set(TARGET_FIELDS))
+    for field in unknown:
+        errors.add(field, f"“{field}” is not a target; targets are {', '.join(TARGET_FIELDS)}.")
+    cleaned = validate_targets(targets, errors)
+    if errors:
+        raise ValidationError(dict(errors))
+    override, _ = PartnerSlaOverride.objects.get_or_create(partner=partner)
+    for field, value in cleaned.items():
+        setattr(override, field, value)
+    override.save()
+    return override
+
+
+# --- partner requests and their clocks --------------------------------------------------
+
+
+def calendar_of(version: SlaPolicyVersion) -> BusinessCalendar:
+    data = version.data
+    return BusinessCalendar(
+        time_zone=data["time_zone"],
+        working_days=frozenset(WEEKDAYS.index(day) for day in data["working_days"]),
+        start=parse_time(data["working_hours_start"]) or time(9),
+        end=parse_time(data["working_hours_end"]) or time(17),
+        holidays=frozenset(date.fromisoformat(day) for day in data["holidays"]),
+    )
+
+
+def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
+    version = policy.versions.filter(number=policy.version).first()
+    if version is None:  # a policy that predates versioning gets its first one now
+        version = _new_version(policy, actor=None, source="app", changed=[])
+    return version
+
+
+def partner_request_open(
+    *,
+    partner: Any,
+    subject: str,
+    kind: str = RequestKind.SUPPORT,
+    description: str = "",
+    raised_by: User | None = None,
+    opened_at: datetime | None = None,
+) -> PartnerRequest:
+    errors = Errors()
+    if not subject.strip():
+        errors.add("subject", "Say in a few words what is needed.")
+    if kind not in RequestKind.values:
+        errors.add("kind", f"Use one of {', '.join(RequestKind.values)}.")
+    if errors:
+        raise ValidationError(dict(errors))
+    opened_at = opened_at or timezone.now()
+    version = current_version(partner.sla)
+    targets = {target.field: target.value for target in effective_targets(partner)}
+    first_hours = targets[
+        "lead_acceptance_hours" if kind == RequestKind.LEAD else "first_response_hours"
+    ]
+    resolution_hours = None if kind == RequestKind.LEAD else targets["resolution_hours"]
+    calendar = calendar_of(version)
+    request = PartnerRequest.objects.create(
+        partner=partner,
+        kind=kind,
+        subject=subject.strip(),
+        description=description.strip(),
+        raised_by=raised_by,
+        opened_at=opened_at,
+        sla_version=version,
+        first_response_target_hours=first_hours,
+        resolution_target_hours=resolution_hours,
+        first_response_due_at=_due(calendar, opened_at, first_hours),
+        resolution_due_at=_due(calendar, opened_at, resolution_hours),
+        first_response_state=ClockState.ON_TRACK if first_hours else ClockState.NONE,
+        resolution_state=ClockState.ON_TRACK if resolution_hours else ClockState.NONE,
+    )
+    return request
+
+
+def _due(calendar: BusinessCalendar, opened_at: datetime, hours: Decimal | None) -> datetime | None:
+    return calendar.add(opened_at, timedelta(hours=float(hours))) if hours else None
+
+
+def partner_request_respond(
+    *, request: PartnerRequest, at: datetime | None = None
+) -> PartnerRequest:
+    if request.first_response_at is None:
+        request.first_response_at = at or timezone.now()
+        _settle(request, Clock.FIRST_RESPONSE)
+        request.save()
+    return request
+
+
+def partner_request_resolve(
+    *, request: PartnerRequest, at: datetime | None = None
+) -> PartnerRequest:
+    at = at or timezone.now()
+    if request.first_response_at is None:
+        request.first_response_at = at
+        _settle(request, Clock.FIRST_RESPONSE)
+    if request.resolved_at is None:
+        request.resolved_at = at
+        _settle(request, Clock.RESOLUTION)
+        request.save()
+    return request
+
+
+def _settle(request: PartnerRequest, clock: str) -> None:
+    state_field = f"{clock}_state"
+    due = getattr(request, f"{clock}_due_at")
+    done = request.first_response_at if clock == Clock.FIRST_RESPONSE else request.resolved_at
+    if due is None or done is None:
+        return
+    setattr(request, state_field, ClockState.MET if done <= due else ClockState.MISSED)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    state: str
+    used: Decimal | None  # fraction of the target used so far
+    left: timedelta | None  # business time left (negative when overdue)
+    due_at: datetime | None
+
+
+def read_clock(request: PartnerRequest, clock: str, now: datetime | None = None) -> ClockReading:
+    """Where a clock stands now, in the business time of the request's policy version."""
+    now = now or timezone.now()
+    due = getattr(request, f"{clock}_due_at")
+    target_hours = getattr(request, f"{clock}_target_hours")
+    done = request.first_response_at if clock == Clock.FIRST_RESPONSE else request.resolved_at
+    stored = getattr(request, f"{clock}_state")
+    if due is None or target_hours is None or request.sla_version is None:
+        return ClockReading(ClockState.NONE, None, None, None)
+    calendar = calendar_of(request.sla_version)
+    until = done or now
+    target = timedelta(hours=float(target_hours))
+    used_time = calendar.between(request.opened_at, until)
+    used = Decimal(used_time / target).quantize(Decimal("0.001"))
+    left = target - used_time if until <= due else -calendar.between(due, until)
+    if done is not None:
+        return ClockReading(stored, used, left, due)
+    if until >= due:
+        state = ClockState.BREACHED
+    elif used >= AT_RISK_FRACTION:
+        state = ClockState.AT_RISK
+    else:
+        state = ClockState.ON_TRACK
+    return ClockReading(state, used, left, due)
+
+
+def sla_clocks_evaluate(*, now: datetime | None = None) -> int:
+    """Move open requests' clocks on; record each new at-risk or breach event once and
+    notify it. Returns how many events were raised."""
+    now = now or timezone.now()
+    raised = 0
+    open_requests = PartnerRequest.objects.filter(resolved_at__isnull=True).select_related(
+        "partner", "partner__channel_manager", "sla_version"
+    )
+    for request in open_requests.iterator(chunk_size=500):
+        for clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION):
+            if clock == Clock.FIRST_RESPONSE and request.first_response_at is not None:
+                continue
+            reading = read_clock(request, clock, now)
+            if reading.state not in (ClockState.AT_RISK, ClockState.BREACHED):
+                continue
+            state_field = f"{clock}_state"
+            if getattr(request, state_field) != reading.state:
+                PartnerRequest.objects.filter(pk=request.pk).update(**{state_field: reading.state})
+            kind = EventKind.AT_RISK if reading.state == ClockState.AT_RISK else EventKind.BREACHED
+            if _raise_event(request=request, clock=clock, kind=kind, now=now, reading=reading):
+                raised += 1
+    return raised
+
+
+def _raise_event(
+    *, request: PartnerRequest, clock: str, kind: str, now: datetime, reading: ClockReading
+) -> bool:
+    label = Clock(clock).label.lower()
+    detail = (
+        f"{request.partner.name}: “{request.subject}” — {label} "
+        + ("is at risk" if kind == EventKind.AT_RISK else "breached its target")
+        + (f", due {timezone.localtime(reading.due_at):%Y-%m-%d %H:%M}" if reading.due_at else "")
+    )
+    try:
+        with transaction.atomic():
+            event = SlaEvent.objects.create(
+                partner=request.partner,
+                request=request,
+                clock=clock,
+                kind=kind,
+                detail=detail,
+                occurred_at=now,
+            )
+    except IntegrityError:
+        return False  # raised before: events happen once
+    sla_event_notify(event=event)
+    return True
+
+
+def sla_event_notify(*, event: SlaEvent) -> None:
+    """Tell the partner's channel manager: in the app, by e-mail, once per event."""
+    manager = event.partner.channel_manager
+    title = f"SLA {event.get_kind_display().lower()}: {event.partner.name}"
+    Notification.objects.create(
+        user=manager,
+        event=event,
+        title=title,
+        body=event.detail,
+        link=f"/partners/{event.partner.ref}/",
+    )
+
+    from .tasks import send_event_mail  # tasks import services; import here, not at the top
+
+    transaction.on_commit(lambda: send_event_mail.delay(event.pk))
+
+
+def sla_event_mail_send(*, event: SlaEvent) -> bool:
+    """Send the event's e-mail unless it went out already; True when sent now."""
+    if event.notified_at is not None:
+        return False
+    manager = event.partner.channel_manager
+    title = f"SLA {event.get_kind_display().lower()}: {event.partner.name}"
+    send_mail(title, event.detail, None, [manager.email], fail_silently=False)
+    SlaEvent.objects.filter(pk=event.pk).update(notified_at=timezone.now())
+    return True

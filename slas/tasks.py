@@ -1,0 +1,26 @@
+"""SLA tasks: beat evaluates the request clocks of every tenant every few minutes
+(through the dispatcher); event mails go out with retries."""
+
+from smtplib import SMTPException
+
+from prm.celery import app
+
+from .models import SlaEvent
+from .services import sla_clocks_evaluate, sla_event_mail_send
+
+
+@app.task(name="slas.evaluate_clocks")
+def evaluate_clocks() -> int:
+    return sla_clocks_evaluate()
+
+
+@app.task(
+    name="slas.send_event_mail",
+    autoretry_for=(SMTPException, ConnectionError, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_event_mail(event_id: int) -> bool:
+    event = SlaEvent.objects.select_related("partner__channel_manager").filter(pk=event_id).first()
+    return event is not None and sla_event_mail_send(event=event)
