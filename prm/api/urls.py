@@ -44,6 +44,7 @@ v1: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
     path("", include("slas.urls_api")),
+    path("", include("reporting.urls_api")),
     path("", include("partners.urls_api")),
 ]
 

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "prm.web.context_processors.navigation",
+                "slas.context_processors.notifications",
             ],
         },
     },
@@ -229,7 +230,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["prm.api.permissions.IsStaffOrScopedKey"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["prm.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "prm.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -284,12 +285,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 120.0,
         "args": ["slas.evaluate_clocks"],
     },
+    "reporting-fold-sweep": {
+        "task": "tenancy.dispatch",
+        "schedule": 5.0,
+        "args": ["reporting.fold_pending"],
+    },
+    "reporting-reconcile": {
+        "task": "tenancy.dispatch",
+        "schedule": crontab(hour=1, minute=45),
+        "args": ["reporting.reconcile"],
+    },
     "partners-dns-recheck": {
         "task": "tenancy.dispatch",
         "schedule": crontab(hour=2, minute=30),
         "args": ["partners.dns_check_all"],
     },
 }
+# Largest activity upload accepted in one request (bytes); larger ones get 413.
+PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.
 PRM_DNS_LIFETIME = env.float("PRM_DNS_LIFETIME", default=4.0)
 

@@ -1,0 +1,263 @@
+"""Activity ingestion and metrics API.
+
+POST /api/v1/activity/{orders,calls,contacts,inventory}/ reads its body as a stream
+(JSON object or array, NDJSON, or CSV) and never holds it whole; DRF's parsers,
+which read the whole body, are bypassed on purpose.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import ijson
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners.filters import PartnerFilter
+from partners.models import Partner
+from partners.selectors import partner_get_for_user, partner_list_for_user
+from prm.api.errors import error_body
+
+from . import metrics
+from .ingest import KINDS, ingest
+
+MAX_PERIOD_DAYS = 3700
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyNotParsable(Exception):
+    pass
+
+
+class _CountingStream(io.RawIOBase):
+    """The request body, read in chunks, refusing to go past the limit."""
+
+    def __init__(self, source: Any, limit: int):
+        self.source = source
+        self.limit = limit
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.source.read(len(buffer))
+        self.seen += len(chunk)
+        if self.seen > self.limit:
+            raise BodyTooLarge
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _json_rows(stream: Any) -> Iterator[Any]:
+    head = stream.peek(64).lstrip()[:1]
+    try:
+        if head == b"[":
+            yield from ijson.items(stream, "item", use_float=False)
+        else:
+            yield from ijson.items(stream, "", multiple_values=True, use_float=False)
+    except ijson.JSONError as error:
+        raise BodyNotParsable(f"The body is not valid JSON: {error}") from error
+
+
+def _csv_rows(stream: Any) -> Iterator[Mapping[str, Any]]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        yield from csv.DictReader(text)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise BodyNotParsable(f"The body is not UTF-8 CSV: {error}") from error
+
+
+ROWS_BY_TYPE = {
+    "application/json": _json_rows,
+    "application/x-ndjson": _json_rows,
+    "application/jsonlines": _json_rows,
+    "text/csv": _csv_rows,
+}
+
+
+class IngestView(APIView):
+    parser_classes: list[Any] = []  # the body is streamed by the view itself
+    kind = ""
+
+    @extend_schema(
+        summary="Ingest activity rows (upsert by external_id)",
+        parameters=[OpenApiParameter("atomic", OpenApiTypes.BOOL, description="all rows or none")],
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/x-ndjson": OpenApiTypes.STR,
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={
+            200: inline_serializer(
+                "IngestResult",
+                {
+                    "received": serializers.IntegerField(),
+                    "created": serializers.IntegerField(),
+                    "updated": serializers.IntegerField(),
+                    "unchanged": serializers.IntegerField(),
+                    "errors": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        reader = ROWS_BY_TYPE.get(content_type)
+        if reader is None:
+            return Response(
+                error_body(
+                    415,
+                    "unsupported_media_type",
+                    "Send application/json, application/x-ndjson or text/csv, "
+                    f"not “{content_type or 'nothing'}”.",
+                ),
+                status=415,
+            )
+        limit = int(settings.PRM_INGEST_MAX_BYTES)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit:
+            return self._too_large(limit)
+        atomic = str(request.query_params.get("atomic", "")).lower() in ("1", "true", "yes")
+        raw = _CountingStream(request._request, limit)
+        stream = io.BufferedReader(raw, buffer_size=256 * 1024)
+        try:
+            result = ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
+        except BodyTooLarge:
+            return self._too_large(limit)
+        except BodyNotParsable as error:
+            return Response(error_body(400, "parse_error", str(error)), status=400)
+        body = result.as_dict()
+        stored = result.created + result.updated + result.unchanged
+        if result.error_count and (atomic or not stored):
+            message = "Nothing was stored: " + (
+                "with atomic=true every row must be valid." if atomic else "no row was valid."
+            )
+            return Response({**error_body(400, "invalid", message), **body}, status=400)
+        return Response(body, status=status.HTTP_200_OK)
+
+    def _too_large(self, limit: int) -> Response:
+        return Response(
+            error_body(
+                413, "too_large", f"The body is larger than {limit} bytes; send it in parts."
+            ),
+            status=413,
+        )
+
+
+def ingest_view(kind: str) -> Any:
+    assert kind in KINDS
+    view_class: type[IngestView] = type(f"Ingest{kind.title()}View", (IngestView,), {"kind": kind})
+    return view_class.as_view()
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def _period(request: Request) -> metrics.Period:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, date] = {}
+    for name in ("from", "to"):
+        raw = request.query_params.get(name, "")
+        parsed = parse_date(raw) if raw else None
+        if parsed is None:
+            errors[name] = [f"Give {name}=YYYY-MM-DD" + (f", not “{raw}”." if raw else ".")]
+        else:
+            values[name] = parsed
+    if not errors and values["to"] < values["from"]:
+        errors["to"] = ["to is before from."]
+    if not errors and (values["to"] - values["from"]).days >= MAX_PERIOD_DAYS:
+        errors["to"] = [f"A period spans at most {MAX_PERIOD_DAYS} days."]
+    if errors:
+        raise ValidationError(errors)
+    return metrics.Period(values["from"], values["to"])
+
+
+def _zone() -> str:
+    return str(getattr(getattr(connection, "tenant", None), "time_zone", "UTC") or "UTC")
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day, inclusive"),
+    OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="last day, inclusive"),
+]
+
+
+class PartnerMetricsView(APIView):
+    """One row per partner with every component and metric; the registry's filters apply."""
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        period = _period(request)
+        partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
+        rows = metrics.partner_metrics(partners=partners, period=period)
+        return Response(
+            {"from": period.start, "to": period.end, "count": len(rows), "results": rows}
+        )
+
+
+class PartnerSeriesView(APIView):
+    @extend_schema(
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("interval", str, enum=["day", "week", "month"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        try:
+            partner = partner_get_for_user(user=request.user, ref=ref)
+        except Partner.DoesNotExist as error:
+            raise NotFound("There is no such partner.") from error
+        period = _period(request)
+        interval = request.query_params.get("interval", "day")
+        if interval not in ("day", "week", "month"):
+            raise ValidationError({"interval": ["Use day, week or month."]})
+        if interval == "day" and period.days > 1000:
+            raise ValidationError({"interval": ["Use week or month for periods over 1000 days."]})
+        series = metrics.partner_series(partner=partner, period=period, interval=interval)
+        return Response(
+            {
+                "partner": partner.ref,
+                "interval": interval,
+                "from": period.start,
+                "to": period.end,
+                "series": series,
+            }
+        )
+
+
+class SummaryView(APIView):
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        period = _period(request)
+        partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
+        with timezone.override(_zone()):
+            return Response(metrics.summary(partners=partners, period=period))
+
+
+class StatusView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "MetricsStatus",
+            {"pending": serializers.IntegerField(), "as_of": serializers.DateTimeField()},
+        ),
+        summary="How fresh the metrics are: pending is 0 once every accepted row is in them",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(metrics.freshness())

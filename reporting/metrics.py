@@ -1,0 +1,187 @@
+"""Metrics over any period, from the daily rollups only (never raw activity), so
+their cost grows with partners x days, not with events. Every period is summed
+first and divided after: no averages of averages. A division by zero is None."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from partners.models import Partner, PartnerStatus, StatusChange
+
+from .models import DailyRollup, PendingRollup, RollupState
+from .rollups import COMPONENTS
+
+CENTS = Decimal("0.01")
+MONEY = ("revenue", "cost")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _ratio(numerator: Any, denominator: Any, places: str = "0.01") -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))
+
+
+def derive(components: dict[str, Any]) -> dict[str, Any]:
+    """The metrics of DESIGN.md from summed components."""
+    won, lost = components["orders_won"], components["orders_lost"]
+    revenue, cost = components["revenue"], components["cost"]
+    first, last = components.get("first_order_at"), components.get("last_order_at")
+    between = None
+    if won > 1 and first is not None and last is not None:
+        seconds = Decimal((last - first).total_seconds())
+        between = (seconds / Decimal(86400) / Decimal(won - 1)).quantize(CENTS)
+    return {
+        "avg_order_value": _ratio(revenue, won),
+        "cost_per_sale": _ratio(cost, won),
+        "avg_item_price": _ratio(revenue, components["items_sold"]),
+        "win_rate": _ratio(won, won + lost, "0.0001"),
+        "avg_days_between_orders": between,
+        "margin": (revenue - cost).quantize(CENTS),
+    }
+
+
+def _empty() -> dict[str, Any]:
+    values: dict[str, Any] = dict.fromkeys(COMPONENTS, 0)
+    values.update({c: Decimal("0.00") for c in MONEY})
+    values.update(first_order_at=None, last_order_at=None, inventory_listed=None)
+    return values
+
+
+def _sums() -> dict[str, Any]:
+    return {
+        **{c: Sum(c) for c in COMPONENTS},
+        "first_order_at": Min("first_order_at"),
+        "last_order_at": Max("last_order_at"),
+    }
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    values = _empty()
+    for key, value in row.items():
+        if key in values and value is not None:
+            values[key] = value.quantize(CENTS) if key in MONEY else value
+    return values
+
+
+def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict[str, Any]]:
+    """One row per partner in `partners`: every component and metric over the period."""
+    rollups = DailyRollup.objects.filter(
+        day__gte=period.start, day__lte=period.end, partner__in=partners
+    )
+    sums: dict[int, dict[str, Any]] = {
+        row["partner_id"]: dict(row) for row in rollups.values("partner_id").annotate(**_sums())
+    }
+    # inventory_listed over a period is the last value in it.
+    inventory = dict(
+        rollups.filter(inventory_listed__isnull=False)
+        .order_by("partner_id", "-day")
+        .distinct("partner_id")
+        .values_list("partner_id", "inventory_listed")
+    )
+    rows = []
+    for partner_id, ref, name in partners.order_by("name", "ref").values_list("id", "ref", "name"):
+        values = _clean(sums.get(partner_id, {}))
+        values["inventory_listed"] = inventory.get(partner_id)
+        rows.append({"partner": ref, "name": name, **values, **derive(values)})
+    return rows
+
+
+def partner_series(*, partner: Partner, period: Period, interval: str) -> list[dict[str, Any]]:
+    """Buckets of `interval` (day, week starting Monday, month) covering the period,
+    empty buckets included."""
+    rollups = DailyRollup.objects.filter(
+        partner=partner, day__gte=period.start, day__lte=period.end
+    )
+    by_bucket: dict[date, dict[str, Any]]
+    if interval == "day":
+        by_bucket = {row["day"]: dict(row) for row in rollups.values("day").annotate(**_sums())}
+    else:
+        trunc = TruncWeek("day") if interval == "week" else TruncMonth("day")
+        grouped = rollups.annotate(bucket=trunc).values("bucket").annotate(**_sums())
+        by_bucket = {_as_date(row["bucket"]): dict(row) for row in grouped}
+    series = []
+    for start in _buckets(period, interval):
+        values = _clean(by_bucket.get(start, {}))
+        values.pop("inventory_listed")
+        series.append({"start": start, **values, **derive(values)})
+    return series
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
+
+
+def _buckets(period: Period, interval: str) -> Iterable[date]:
+    if interval == "day":
+        current = period.start
+        while current <= period.end:
+            yield current
+            current += timedelta(days=1)
+    elif interval == "week":
+        current = period.start - timedelta(days=period.start.weekday())
+        while current <= period.end:
+            yield current
+            current += timedelta(days=7)
+    else:
+        current = period.start.replace(day=1)
+        while current <= period.end:
+            yield current
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
+    """Tenant totals, plus partners that sold, affiliates converted and contacts per
+    partner (contacts generated / partners not terminated). Days are those of the
+    active time zone: the caller activates the tenant's."""
+    rollups = DailyRollup.objects.filter(
+        day__gte=period.start, day__lte=period.end, partner__in=partners
+    )
+    totals = _clean(rollups.aggregate(**_sums()))
+    totals.pop("inventory_listed")
+    partners_sold = (
+        rollups.values("partner_id").annotate(won=Sum("orders_won")).filter(won__gt=0).count()
+    )
+    counted = partners.exclude(status=PartnerStatus.TERMINATED).count()
+    affiliates = (
+        StatusChange.objects.filter(
+            partner__in=partners,
+            to_status=PartnerStatus.AFFILIATE,
+            changed_at__date__gte=period.start,
+            changed_at__date__lte=period.end,
+        )
+        .values("partner_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "from": period.start,
+        "to": period.end,
+        "partners": counted,
+        "partners_sold": partners_sold,
+        "affiliates_converted": affiliates,
+        "contacts_per_partner": _ratio(totals["contacts_generated"], counted),
+        **totals,
+        **derive(totals),
+    }
+
+
+def freshness() -> dict[str, Any]:
+    state = RollupState.objects.filter(pk=1).first()
+    return {"pending": PendingRollup.objects.count(), "as_of": state.folded_at if state else None}

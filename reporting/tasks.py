@@ -1,0 +1,57 @@
+"""Rollup work in Celery, always inside a tenant schema.
+
+`fold_pending` is queued after each ingestion commit (debounced: at most one queued
+per tenant at a time) and by beat every few seconds as a sweep, so rows accepted
+while Redis was down are folded once it is back. Nightly, `reconcile` recomputes the
+recent days from raw rows; any difference from the incremental result is logged.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from prm.celery import app
+from prm.tenancy.db import current_schema
+
+from . import rollups
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 30
+
+
+def _debounce_key() -> str:
+    return f"reporting:fold-queued:{current_schema()}"
+
+
+def schedule_fold() -> None:
+    """Queue a fold unless one is queued already; never fails the caller."""
+    try:
+        if cache.add(_debounce_key(), 1, timeout=DEBOUNCE_SECONDS):
+            fold_pending.delay()
+    except Exception:  # broker or cache down: the beat sweep folds later
+        logger.warning("could not queue a rollup fold; the periodic sweep will", exc_info=True)
+
+
+@app.task(name="reporting.fold_pending")
+def fold_pending() -> int:
+    # Cleared first: whatever commits from now on queues a new fold.
+    cache.delete(_debounce_key())
+    return rollups.fold_all()
+
+
+@app.task(name="reporting.reconcile")
+def reconcile(days: int = 3) -> int:
+    """Rebuild the last `days` days from raw rows; returns how many rollup rows the
+    rebuild changed (0 when the incremental rollups were exact)."""
+    since = timezone.localdate() - timedelta(days=days)
+    rollups.fold_all()
+    before = rollups.snapshot(since=since)
+    rollups.recompute(since=since)
+    after = rollups.snapshot(since=since)
+    differing = sum(1 for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    if differing:
+        logger.warning("reconciliation rewrote %s rollup rows since %s", differing, since)
+    return differing
