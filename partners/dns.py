@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass, field
 
 import dns.exception
@@ -103,6 +104,8 @@ def lookup_nameservers(domain: str) -> Lookup:
     except dns.exception.DNSException as error:
         return Lookup(status=DnsStatus.NXDOMAIN, error=f"not a domain name: {error}")
     active = resolver()
+    # One budget for the NS question and the address questions after it.
+    deadline = time.monotonic() + active.lifetime
     try:
         answer = active.resolve(qname, dns.rdatatype.NS, raise_on_no_answer=True)
     except dns.resolver.NXDOMAIN:
@@ -119,15 +122,19 @@ def lookup_nameservers(domain: str) -> Lookup:
     return Lookup(
         status=DnsStatus.OK,
         nameservers=nameservers,
-        addresses={name: _addresses(active, name) for name in nameservers},
+        addresses={name: _addresses(active, name, deadline) for name in nameservers},
     )
 
 
-def _addresses(active: dns.resolver.Resolver, host: str) -> list[str]:
+def _addresses(active: dns.resolver.Resolver, host: str, deadline: float) -> list[str]:
+    """The name server's addresses, as far as they come before the deadline."""
     found: list[str] = []
     for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
         try:
-            answer = active.resolve(host, rdtype, raise_on_no_answer=False)
+            answer = active.resolve(host, rdtype, raise_on_no_answer=False, lifetime=remaining)
         except dns.exception.DNSException:
             continue
         found.extend(normalize_host(record.to_text()) for record in answer)

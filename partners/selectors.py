@@ -75,9 +75,20 @@ def audit_entries(*, partner: Partner, limit: int = 100) -> list[dict[str, Any]]
         .order_by("-history_date")[:limit],
     ):
         for record in history:
-            entries.append(_audit_entry(record))
+            entry = _audit_entry(record)
+            # A save that changed nothing audited (e.g. only the DNS check's fields).
+            if entry["what"].endswith(" changed") and not entry["changes"]:
+                continue
+            entries.append(entry)
     entries.sort(key=lambda entry: entry["when"], reverse=True)
     return entries[:limit]
+
+
+def _product_skus(rows: list[dict[str, Any]]) -> list[str]:
+    """The m2m history's through rows ({"partner": id, "product": id}) as SKUs."""
+    ids = [row["product"] for row in rows]
+    skus = dict(Product.objects.filter(pk__in=ids).values_list("pk", "sku"))
+    return sorted(skus.get(pk, f"#{pk} (deleted)") for pk in ids)
 
 
 def _audit_entry(record: Any) -> dict[str, Any]:
@@ -86,7 +97,10 @@ def _audit_entry(record: Any) -> dict[str, Any]:
     if record.history_type == "~" and previous is not None:
         delta = record.diff_against(previous)
         for change in delta.changes:
-            changes.append({"field": change.field, "old": change.old, "new": change.new})
+            old, new = change.old, change.new
+            if change.field == "products":
+                old, new = _product_skus(old), _product_skus(new)
+            changes.append({"field": change.field, "old": old, "new": new})
     model = record.instance_type._meta.verbose_name
     action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
     return {

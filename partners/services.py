@@ -162,6 +162,9 @@ def _apply(partner: Partner, fields: Mapping[str, Any], errors: Errors) -> list[
     for name in TEXT_FIELDS:
         if name in fields:
             setattr(partner, name, str(fields[name] or "").strip())
+    # On creation and on renaming alike.
+    if "ref" in fields and partner.ref in RESERVED_REFS:
+        errors.add("ref", f"“{partner.ref}” is a page name here; choose another ref.")
     if "country" in fields:
         partner.country = str(fields["country"] or "").strip().upper()
     country = str(partner.country or "") or None
@@ -251,8 +254,6 @@ def partner_create(
     else:
         partner.status = status
     products = _apply(partner, fields, errors)
-    if partner.ref in RESERVED_REFS:
-        errors.add("ref", f"“{partner.ref}” is a page name here; choose another ref.")
     for required in ("ref", "name"):
         if not getattr(partner, required):
             errors.by_field.pop(required, None)
@@ -292,8 +293,9 @@ def partner_update(
             errors.add("status", problem)
     errors.raise_if_any()
     with transaction.atomic():
-        partner._history_user = actor  # type: ignore[attr-defined]
-        partner.save()
+        if fields:  # a status-only update is one save, by the transition (one audit entry)
+            partner._history_user = actor  # type: ignore[attr-defined]
+            partner.save()
         if products is not None:
             partner.products.set(products)
         if status is not None and status != partner.status:

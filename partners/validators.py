@@ -49,10 +49,11 @@ def normalize_domain(value: str) -> str:
         raise ValidationError(
             f"Enter only the domain, without http:// or a path (e.g. “example.com”, not “{value}”)."
         )
-    if ":" in value:
-        raise ValidationError("Enter the domain without a port.")
+    # Addresses first: an IPv6 address has colons too, and is no port.
     if is_ip_address(value):
         raise ValidationError("Enter a domain name, not an IP address.")
+    if ":" in value:
+        raise ValidationError("Enter the domain without a port.")
     if value.lower().startswith("www."):
         value = value[4:]
     return _ascii_host(value, "domain")

@@ -29,6 +29,7 @@ import pytest
 from django.test import Client
 
 from prm.tenancy.db import tenant_connection
+from tests.dns_server import ZoneServer
 from tests.factories import DEFAULT_PASSWORD, ApiKeyFactory, PartnerFactory, UserFactory
 
 connection = tenant_connection()
@@ -343,9 +344,10 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 
 @pytest.fixture(scope="session")
 def live_worker(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, dns_server: ZoneServer
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `celery -A prm worker` on the test database and the tests' Redis.
+    """A real `celery -A prm worker` on the test database and the tests' Redis, which
+    looks partner domains up on the tests' loopback DNS server.
 
     Tests get it by being marked `@pytest.mark.worker`. It is stopped before the test
     database is dropped (it holds connections to it).
@@ -361,6 +363,7 @@ def live_worker(
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": app.conf.broker_url,
         "SECRET_KEY": settings.SECRET_KEY,
+        "PRM_DNS_NAMESERVERS": dns_server.address,
         "PYTHONUNBUFFERED": "1",
     }
     celery = Path(sys.executable).with_name("celery")
@@ -425,3 +428,25 @@ __all__ = [
     "make_user",
     "tenant_schema",
 ]
+
+
+# --- DNS on loopback -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dns_server() -> Iterator[ZoneServer]:
+    """A real authoritative DNS server on 127.0.0.1 serving tests/dns_server.py's zone,
+    for the whole session (the Celery worker resolves through it too)."""
+    server = ZoneServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def loopback_dns(dns_server: ZoneServer, settings: Any) -> ZoneServer:
+    """Partner DNS checks in this test ask `dns_server`, and give up after a second."""
+    settings.PRM_DNS_NAMESERVERS = [dns_server.address]
+    settings.PRM_DNS_LIFETIME = 1.0
+    return dns_server
