@@ -16,6 +16,8 @@ from prm.accounts.services import user_create
 from prm.tenancy.models import Tenant
 from prm.tenancy.selectors import tenant_get_by_slug
 from prm.tenancy.services import TenantAdmin, tenant_provision
+from reporting.demo import activity_seed
+from reporting.models import Order
 
 
 def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
@@ -59,6 +61,8 @@ def demo_seed(*, slug: str, name: str) -> Tenant:
         if not Partner.objects.exists():
             manager_email = next(email for role, email, *_ in staff if role == Role.MANAGER)
             registry_seed(lead_manager_email=manager_email)
+        if not Order.objects.exists():
+            activity_seed()
         for login in partners:
             _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
     return tenant

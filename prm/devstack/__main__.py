@@ -164,6 +164,7 @@ def banner(host: str, port: int, logins: str) -> str:
 
 def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port: int) -> int:
     environment.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+    environment.setdefault("PRM_DEMO_LIVE_TENANTS", DEMO_SLUG)
     log("migrating the public schema, the tenant template and every tenant")
     manage(environment, "migrate_all")
     log(f"preparing the {DEMO_SLUG} tenant")

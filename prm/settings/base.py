@@ -301,6 +301,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "args": ["partners.dns_check_all"],
     },
 }
+# Tenants whose demo activity keeps growing while the app runs (the run command's demo).
+PRM_DEMO_LIVE_TENANTS = env.list("PRM_DEMO_LIVE_TENANTS", default=[])
+if PRM_DEMO_LIVE_TENANTS:
+    CELERY_BEAT_SCHEDULE["reporting-demo-live"] = {
+        "task": "tenancy.dispatch",
+        "schedule": 10.0,
+        "args": ["reporting.demo_live"],
+    }
 # Largest activity upload accepted in one request (bytes); larger ones get 413.
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.
