@@ -1,0 +1,68 @@
+"""Manual entry of calls and contacts goes through the ingestion service."""
+
+from typing import Any
+
+import pytest
+
+from reporting.models import Call, Lead, PendingRollup
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_manager_logs_a_call_and_it_is_pending_for_the_rollups(
+    alpha_manager: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # given a partner
+    with in_tenant(tenant_a):
+        partner = PartnerFactory(ref="callee")
+    # when the manager logs a call in the browser
+    response = alpha_manager.post(
+        "/activity/calls/new/",
+        {
+            "partner": "callee",
+            "direction": "made",
+            "counterpart": "channel_team",
+            "duration_minutes": "12.5",
+            "occurred_at": "2026-11-20T10:15",
+        },
+    )
+    # then it is stored like an API row, and its day waits to be folded
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        call = Call.objects.get(partner=partner)
+        assert call.external_id.startswith("manual-")
+        assert (call.direction, call.counterpart, call.duration_seconds) == (
+            "made",
+            "channel_team",
+            750,
+        )
+        assert PendingRollup.objects.filter(partner_id=partner.pk).exists()
+
+
+def test_an_invalid_contact_shows_the_service_error_and_stores_nothing(
+    alpha_manager: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # given a partner
+    with in_tenant(tenant_a):
+        PartnerFactory(ref="leadgen")
+    # when a contact is logged as converted before it was generated
+    response = alpha_manager.post(
+        "/activity/contacts/new/",
+        {
+            "partner": "leadgen",
+            "source": "web",
+            "created_at": "2026-11-20T10:00",
+            "converted_at": "2026-11-19T10:00",
+        },
+    )
+    # then the form shows the ingestion service's message and nothing is stored
+    assert response.status_code == 200
+    assert "converted_at is before created_at" in response.content.decode()
+    with in_tenant(tenant_a):
+        assert not Lead.objects.exists()
+
+
+def test_partner_users_cannot_enter_activity(alpha_partner: Any) -> None:
+    assert alpha_partner.get("/activity/calls/new/").status_code == 403
+    assert alpha_partner.get("/activity/").status_code == 403
