@@ -14,3 +14,8 @@ urlpatterns = [
     path("slas/", include("slas.urls")),
     path("", include("prm.api.urls")),
 ]
+
+handler400 = "prm.api.handlers.bad_request"
+handler403 = "prm.api.handlers.permission_denied"
+handler404 = "prm.api.handlers.page_not_found"
+handler500 = "prm.api.handlers.server_error"

@@ -11,3 +11,8 @@ urlpatterns = [
     path("", web_views.landing, name="landing"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "prm.api.handlers.bad_request"
+handler403 = "prm.api.handlers.permission_denied"
+handler404 = "prm.api.handlers.page_not_found"
+handler500 = "prm.api.handlers.server_error"

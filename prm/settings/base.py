@@ -241,6 +241,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "prm.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "prm.api.throttling.ApiKeyRateThrottle",
+        "prm.api.throttling.SessionUserRateThrottle",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -309,6 +313,9 @@ if PRM_DEMO_LIVE_TENANTS:
         "schedule": 10.0,
         "args": ["reporting.demo_live"],
     }
+# Requests per API key and per signed-in user ("N/second|minute|hour|day").
+PRM_API_RATE_PER_KEY = env.str("PRM_API_RATE_PER_KEY", default="1200/minute")
+PRM_API_RATE_PER_USER = env.str("PRM_API_RATE_PER_USER", default="600/minute")
 # Largest activity upload accepted in one request (bytes); larger ones get 413.
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.

@@ -10,5 +10,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Suites make many requests with one key; the throttling tests set their own rates.
+PRM_API_RATE_PER_KEY = "100000/minute"
+PRM_API_RATE_PER_USER = "100000/minute"
 # Tests wait for workers they start themselves; keep pings short.
 PRM_HEALTH_WORKER_TIMEOUT = 2.0
