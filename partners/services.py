@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from prm.accounts.models import STAFF_ROLES, Role, User
 from prm.accounts.services import user_create
+from prm.webhooks.models import WebhookEvent
+from prm.webhooks.services import webhook_emit
 from slas.models import SlaPolicy
 from slas.selectors import sla_policy_default
 
@@ -272,6 +274,7 @@ def partner_create(
             actor=actor,
             reason=reason or "created",
         )
+        webhook_emit(event=WebhookEvent.PARTNER_CREATED, data=_event_data(partner))
     return partner
 
 
@@ -296,6 +299,10 @@ def partner_update(
         if fields:  # a status-only update is one save, by the transition (one audit entry)
             partner._history_user = actor  # type: ignore[attr-defined]
             partner.save()
+            webhook_emit(
+                event=WebhookEvent.PARTNER_UPDATED,
+                data={**_event_data(partner), "fields": sorted(fields)},
+            )
         if products is not None:
             partner.products.set(products)
         if status is not None and status != partner.status:
@@ -337,7 +344,15 @@ def partner_transition(
         _record_status(
             partner, from_status=from_status, to_status=to_status, actor=actor, reason=reason
         )
+        webhook_emit(
+            event=WebhookEvent.PARTNER_STATUS_CHANGED,
+            data={**_event_data(partner), "from": from_status, "to": to_status, "reason": reason},
+        )
     return partner
+
+
+def _event_data(partner: Partner) -> dict[str, Any]:
+    return {"ref": partner.ref, "name": partner.name, "status": partner.status}
 
 
 def partner_delete(*, partner: Partner, actor: User | None) -> None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -16,9 +18,11 @@ def _partner_choices() -> list[tuple[str, str]]:
 class _ActivityForm(forms.Form):
     partner = forms.ChoiceField(choices=())
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].choices = _partner_choices()
+        partner = self.fields["partner"]
+        assert isinstance(partner, forms.ChoiceField)
+        partner.choices = _partner_choices()
 
 
 class CallForm(_ActivityForm):

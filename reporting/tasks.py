@@ -39,7 +39,35 @@ def schedule_fold() -> None:
 def fold_pending() -> int:
     # Cleared first: whatever commits from now on queues a new fold.
     cache.delete(_debounce_key())
-    return rollups.fold_all()
+    folded = rollups.fold_all()
+    if folded:
+        _announce_metrics_updated()
+    return folded
+
+
+ANNOUNCE_SECONDS = 30
+
+
+def _announce_metrics_updated() -> None:
+    """metrics.updated, debounced on the trailing edge: the first fold of a quiet tenant
+    schedules one announcement in 30 s, which covers every fold until it is sent."""
+    key = f"reporting:metrics-announce:{current_schema()}"
+    try:
+        if cache.add(key, 1, timeout=ANNOUNCE_SECONDS * 2):
+            announce_metrics_updated.apply_async(countdown=ANNOUNCE_SECONDS)
+    except Exception:  # an announcement lost to a broker outage is not worth failing a fold
+        logger.warning("could not schedule metrics.updated", exc_info=True)
+
+
+@app.task(name="reporting.announce_metrics_updated")
+def announce_metrics_updated() -> int:
+    from prm.webhooks.models import WebhookEvent
+    from prm.webhooks.services import webhook_emit
+
+    from .metrics import freshness
+
+    cache.delete(f"reporting:metrics-announce:{current_schema()}")
+    return webhook_emit(event=WebhookEvent.METRICS_UPDATED, data=freshness())
 
 
 @app.task(name="reporting.reconcile")

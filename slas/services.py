@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_time
 
 from prm.accounts.models import User
+from prm.webhooks.models import WebhookEvent
+from prm.webhooks.services import webhook_emit
 
 from .calendar import BusinessCalendar
 from .models import (
@@ -106,10 +108,26 @@ def _integer(value: Any, field: str, errors: Errors) -> int | None:
 def _time(value: Any, field: str, errors: Errors) -> time | None:
     if isinstance(value, time):
         return value
-    parsed = parse_time(str(value)) if value not in (None, "") else None
+    parsed = None
+    # Only text: a number is no time of day (YAML 1.1 reads an unquoted 17:00 as 1020,
+    # which parse_time would take for 10:20).
+    if isinstance(value, str) and value:
+        try:
+            parsed = parse_time(value)
+        except ValueError:  # well formed but impossible, like 25:00
+            parsed = None
     if parsed is None:
         errors.add(field, f"“{value}” is not a time; write it like 09:00.")
     return parsed
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(str(value))
+    except ValueError:  # well formed but impossible, like 2026-02-30
+        return None
 
 
 def validate_targets(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
@@ -212,7 +230,7 @@ def sla_policy_validate(data: dict[str, Any], *, policy: SlaPolicy | None = None
     if "holidays" in data:
         holidays: list[date] = []
         for value in data["holidays"] or []:
-            parsed = value if isinstance(value, date) else parse_date(str(value))
+            parsed = _date(value)
             if parsed is None:
                 errors.add("holidays", f"“{value}” is not a date; write it like 2026-12-25.")
             else:
@@ -334,14 +352,16 @@ class EffectiveTarget:
     overridden: bool
 
 
-def effective_targets(partner: Any) -> list[EffectiveTarget]:
+def effective_targets(partner: Any, *, policy: SlaPolicy | None = None) -> list[EffectiveTarget]:
+    """The partner's own targets, the rest from `policy` (by default its policy)."""
+    policy = policy or partner.sla
     override = PartnerSlaOverride.objects.filter(partner=partner).first()
     result = []
     for field in TARGET_FIELDS:
         own = getattr(override, field) if override is not None else None
         result.append(
             EffectiveTarget(
-                field, own if own is not None else getattr(partner.sla, field), own is not None
+                field, own if own is not None else getattr(policy, field), own is not None
             )
         )
     return result
@@ -403,8 +423,11 @@ def partner_request_open(
     if errors:
         raise ValidationError(dict(errors))
     opened_at = opened_at or timezone.now()
-    version = current_version(partner.sla)
-    targets = {target.field: target.value for target in effective_targets(partner)}
+    # Read the policy now, not from the partner's cached copy, which may predate the
+    # version in force; its targets and version number come from this one row.
+    policy = SlaPolicy.objects.get(pk=partner.sla_id)
+    version = current_version(policy)
+    targets = {target.field: target.value for target in effective_targets(partner, policy=policy)}
     first_hours = targets[
         "lead_acceptance_hours" if kind == RequestKind.LEAD else "first_response_hours"
     ]
@@ -527,10 +550,15 @@ def _raise_event(
     *, request: PartnerRequest, clock: str, kind: str, now: datetime, reading: ClockReading
 ) -> bool:
     label = Clock(clock).label.lower()
+    due = ""
+    if reading.due_at and request.sla_version is not None:
+        # In the support calendar's time zone, named: the reader may be anywhere.
+        zone = calendar_of(request.sla_version).zone
+        due = f", due {reading.due_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
     detail = (
         f"{request.partner.name}: “{request.subject}” — {label} "
         + ("is at risk" if kind == EventKind.AT_RISK else "breached its target")
-        + (f", due {timezone.localtime(reading.due_at):%Y-%m-%d %H:%M}" if reading.due_at else "")
+        + due
     )
     try:
         with transaction.atomic():
@@ -545,6 +573,16 @@ def _raise_event(
     except IntegrityError:
         return False  # raised before: events happen once
     sla_event_notify(event=event)
+    webhook_emit(
+        event=WebhookEvent.SLA_AT_RISK if kind == EventKind.AT_RISK else WebhookEvent.SLA_BREACHED,
+        data={
+            "partner": request.partner.ref,
+            "request": request.pk,
+            "clock": clock,
+            "due_at": reading.due_at,
+            "detail": detail,
+        },
+    )
     return True
 
 

@@ -45,6 +45,7 @@ v1: list[URLPattern | URLResolver] = [
     path("", include(router.urls)),
     path("", include("slas.urls_api")),
     path("", include("reporting.urls_api")),
+    path("", include("prm.webhooks.urls_api")),
     path("", include("partners.urls_api")),
 ]
 

@@ -65,6 +65,7 @@ TENANT_APPS = [
     "axes",
     "simple_history",
     "prm.accounts",
+    "prm.webhooks",
     "partners",
     "slas",
     "reporting",
@@ -316,6 +317,13 @@ if PRM_DEMO_LIVE_TENANTS:
 # Requests per API key and per signed-in user ("N/second|minute|hour|day").
 PRM_API_RATE_PER_KEY = env.str("PRM_API_RATE_PER_KEY", default="1200/minute")
 PRM_API_RATE_PER_USER = env.str("PRM_API_RATE_PER_USER", default="600/minute")
+# Webhooks: seconds per try, tries per delivery, back-off, and how many failed
+# deliveries in a row disable a subscription.
+PRM_WEBHOOK_TIMEOUT = env.float("PRM_WEBHOOK_TIMEOUT", default=10.0)
+PRM_WEBHOOK_MAX_ATTEMPTS = env.int("PRM_WEBHOOK_MAX_ATTEMPTS", default=8)
+PRM_WEBHOOK_RETRY_BASE_SECONDS = env.float("PRM_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+PRM_WEBHOOK_RETRY_MAX_SECONDS = env.float("PRM_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600.0)
+PRM_WEBHOOK_DISABLE_AFTER = env.int("PRM_WEBHOOK_DISABLE_AFTER", default=5)
 # Largest activity upload accepted in one request (bytes); larger ones get 413.
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.

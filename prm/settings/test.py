@@ -13,5 +13,8 @@ WHITENOISE_AUTOREFRESH = True
 # Suites make many requests with one key; the throttling tests set their own rates.
 PRM_API_RATE_PER_KEY = "100000/minute"
 PRM_API_RATE_PER_USER = "100000/minute"
+# Webhook retries in tests come quickly.
+PRM_WEBHOOK_RETRY_BASE_SECONDS = 0.2
+PRM_WEBHOOK_TIMEOUT = 3.0
 # Tests wait for workers they start themselves; keep pings short.
 PRM_HEALTH_WORKER_TIMEOUT = 2.0

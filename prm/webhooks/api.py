@@ -1,0 +1,152 @@
+"""/api/v1/webhooks/: subscriptions, their delivery log, and redelivery.
+
+Tenant administrators (signed in) and API keys with the write scope manage them, so
+an integration can register its own receiver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from prm.accounts.models import ApiKey, User
+
+from . import services
+from .models import Attempt, Delivery, Subscription, WebhookEvent
+
+
+class IsTenantAdminOrWriteKey(BasePermission):
+    message = "Webhooks are managed by tenant administrators or API keys with the write scope."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if isinstance(request.auth, ApiKey):
+            return request.auth.has_scope("write")
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "is_tenant_admin", False))
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
+    )
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "consecutive_failures",
+            "disabled_at",
+            "disabled_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "consecutive_failures",
+            "disabled_at",
+            "disabled_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CreatedSubscriptionSerializer(SubscriptionSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="Shown once: verify signatures with it."
+    )
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "secret"]
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = ["attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    attempt_log = AttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "event",
+            "event_id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+            "payload",
+            "attempt_log",
+        ]
+
+
+def _actor(request: Request) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+class SubscriptionViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsTenantAdminOrWriteKey]
+    serializer_class = SubscriptionSerializer
+    filterset_fields = ["is_active"]
+    ordering_fields = ["created_at", "url"]
+
+    def get_queryset(self) -> QuerySet[Subscription]:
+        return Subscription.objects.all()
+
+    @extend_schema(request=SubscriptionSerializer, responses={201: CreatedSubscriptionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SubscriptionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription, secret = services.subscription_create(
+            url=data.validated_data["url"],
+            events=data.validated_data["events"],
+            description=data.validated_data.get("description", ""),
+            actor=_actor(request),
+        )
+        body = CreatedSubscriptionSerializer(subscription).data
+        body["secret"] = secret
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SubscriptionSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_update(
+            subscription=self.get_object(), **data.validated_data
+        )
+        return Response(SubscriptionSerializer(subscription).data)
+
+    @extend_schema(responses=DeliverySerializer(many=True), summary="The delivery log")
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request: Request, pk: str) -> Response:
+        deliveries = self.get_object().deliveries.prefetch_related("attempt_log")[:100]
+        return Response(DeliverySerializer(deliveries, many=True).data)
+
+
+class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsTenantAdminOrWriteKey]
+    serializer_class = DeliverySerializer
+    filterset_fields = ["state", "event", "subscription"]
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        return Delivery.objects.prefetch_related("attempt_log")
+
+    @extend_schema(request=None, responses=DeliverySerializer, summary="Send the delivery again")
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request: Request, pk: str) -> Response:
+        delivery = services.delivery_redeliver(delivery=self.get_object())
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,17 @@
+from prm.celery import app
+
+from .models import Delivery
+from .services import delivery_attempt
+
+
+@app.task(name="webhooks.deliver")
+def deliver(delivery_id: int) -> str:
+    """One attempt; a failed one queues the next after its back-off."""
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return "gone"
+    wait = delivery_attempt(delivery=delivery)
+    if wait is not None:
+        deliver.apply_async(args=[delivery_id], countdown=wait)
+        return f"retry in {wait}s"
+    return "done"
