@@ -10,7 +10,7 @@ the partner DNS check is tested against real DNS packets, every outcome on purpo
 | ``NX_DOMAIN``            | NXDOMAIN (so is any name not in the zone) | nxdomain      |
 | ``NO_NS_DOMAIN``         | NOERROR with an empty answer for NS      | no_answer     |
 | ``SILENT_DOMAIN``        | never answered                           | timeout       |
-| ``SLOW_GLUE_DOMAIN``     | NS answered, its server's address never  | by name only  |
+| ``SLOW_GLUE_DOMAIN``     | NS answered, its servers' addresses never | by name only  |
 
 `SilentServer` is a UDP socket that reads nothing: a resolver that is down.
 """
@@ -37,7 +37,7 @@ NX_DOMAIN = "no-such-partner.test"
 NO_NS_DOMAIN = "no-ns.test"
 SILENT_DOMAIN = "silent.test"
 SLOW_GLUE_DOMAIN = "slow-glue.test"
-SLOW_GLUE_NAMESERVER = "ns.slow-glue.test"
+SLOW_GLUE_NAMESERVERS = ("ns1.slow-glue.test", "ns2.slow-glue.test")
 
 ZONE = f"""
 {OK_DOMAIN}.            60 IN NS   {OK_NAMESERVERS[0]}.
@@ -48,11 +48,13 @@ ZONE = f"""
 {OK_NAMESERVERS[1]}.    60 IN A    {OK_ADDRESSES[OK_NAMESERVERS[1]][0]}
 {IDN_DOMAIN}.           60 IN NS   {OK_NAMESERVERS[0]}.
 {NO_NS_DOMAIN}.         60 IN A    192.0.2.81
-{SLOW_GLUE_DOMAIN}.     60 IN NS   {SLOW_GLUE_NAMESERVER}.
-{SLOW_GLUE_NAMESERVER}. 60 IN A    192.0.2.82
+{SLOW_GLUE_DOMAIN}.     60 IN NS   {SLOW_GLUE_NAMESERVERS[0]}.
+{SLOW_GLUE_DOMAIN}.     60 IN NS   {SLOW_GLUE_NAMESERVERS[1]}.
+{SLOW_GLUE_NAMESERVERS[0]}. 60 IN A 192.0.2.82
+{SLOW_GLUE_NAMESERVERS[1]}. 60 IN A 192.0.2.83
 """
 # Queries for these names are dropped: the client hears nothing, as from a dead server.
-SILENT_NAMES = frozenset({SILENT_DOMAIN, SLOW_GLUE_NAMESERVER})
+SILENT_NAMES = frozenset({SILENT_DOMAIN, *SLOW_GLUE_NAMESERVERS})
 
 
 def _name(value: Any) -> str:

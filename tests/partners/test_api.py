@@ -572,6 +572,66 @@ def test_put_replaces_the_fields_given_and_requires_ref_and_name(
     assert in_alpha(lambda: Partner.objects.get(ref="acme-eu").city) == "York"
 
 
+def test_what_a_client_reads_it_can_put_back_unchanged(
+    alpha_api: TenantClient,
+    partner_in: Callable[..., Any],
+    tenant_a: Any,
+    in_alpha: Callable[..., Any],
+) -> None:
+    # given a partner with every kind of field filled in
+    in_alpha(lambda: product_create(actor=None, sku="router-x1", name="Router X1"))
+    in_alpha(lambda: tier_create(actor=None, slug="gold", name="Gold"))
+    partner_in(
+        tenant_a,
+        ref="acme",
+        name="Acme",
+        domain="Bücher-Händler.test",
+        country="DE",
+        phone="030 901820",
+        primary_dns="ns1.example.net",
+        secondary_dns="192.0.2.53",
+        products=["router-x1"],
+        tier="gold",
+        tags=["vip"],
+        status="active",
+    )
+    read = alpha_api.get(partner_url("acme")).json()
+
+    # when a client puts back exactly what it read
+    response = put(alpha_api, partner_url("acme"), read)
+
+    # then it is accepted and the partner is as it was
+    assert response.status_code == 200, response.content
+    unchanged = {key: value for key, value in response.json().items() if key != "updated_at"}
+    assert unchanged == {key: value for key, value in read.items() if key != "updated_at"}
+    # and the audit history has no entry for it
+    entries = alpha_api.get(f"{partner_url('acme')}history/").json()
+    assert [entry["what"] for entry in entries] == ["partner changed", "partner created"]
+    assert entries[0]["changes"][0]["field"] == "products"  # set just after creation
+
+
+def test_patch_clears_the_tier_and_the_products_and_resets_the_sla(
+    alpha_api: TenantClient,
+    partner_in: Callable[..., Any],
+    tenant_a: Any,
+    in_alpha: Callable[..., Any],
+) -> None:
+    # given a partner with a tier, a product and a policy other than the default
+    in_alpha(lambda: product_create(actor=None, sku="router-x1", name="Router X1"))
+    in_alpha(lambda: tier_create(actor=None, slug="gold", name="Gold"))
+    in_alpha(lambda: SlaPolicy.objects.create(slug="premium", name="Premium"))
+    partner_in(tenant_a, ref="acme", tier="gold", products=["router-x1"], sla="premium")
+
+    # when they are cleared
+    response = patch(alpha_api, partner_url("acme"), {"tier": None, "products": [], "sla": ""})
+
+    # then it has no tier or product, and the tenant's default policy
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["tier"], body["products"]) == (None, [])
+    assert body["sla"] == in_alpha(lambda: SlaPolicy.objects.get(is_default=True).slug)
+
+
 def test_patch_with_a_bad_field_changes_nothing(
     alpha_api: TenantClient,
     partner_in: Callable[..., Any],

@@ -31,7 +31,7 @@ from tests.dns_server import (
     OK_NAMESERVERS,
     SILENT_DOMAIN,
     SLOW_GLUE_DOMAIN,
-    SLOW_GLUE_NAMESERVER,
+    SLOW_GLUE_NAMESERVERS,
     SilentServer,
     ZoneServer,
     query,
@@ -40,8 +40,9 @@ from tests.factories import PartnerFactory, UserFactory
 from tests.waiting import wait_for
 
 NS1, NS2 = OK_NAMESERVERS
-# What the check may take beyond the lifetime: the bookkeeping around the lookup.
-SLACK_SECONDS = 0.6
+# What the check may take beyond the lifetime: the bookkeeping around the lookup, on a
+# busy machine.
+SLACK_SECONDS = 1.0
 
 
 @pytest.fixture
@@ -205,9 +206,10 @@ def test_dead_resolver_gives_timeout_within_the_lifetime(
 def test_name_servers_whose_addresses_never_come_still_end_within_the_lifetime(
     manager: User, loopback_dns: ZoneServer
 ) -> None:
-    # given a domain whose name server's own address is never answered
+    # given a domain whose two name servers' own addresses are never answered (four
+    # questions after the NS one, each of which could take a whole lifetime)
     partner = PartnerFactory.create(
-        channel_manager=manager, domain=SLOW_GLUE_DOMAIN, primary_dns=SLOW_GLUE_NAMESERVER
+        channel_manager=manager, domain=SLOW_GLUE_DOMAIN, primary_dns=SLOW_GLUE_NAMESERVERS[1]
     )
 
     # when it is checked
@@ -215,9 +217,10 @@ def test_name_servers_whose_addresses_never_come_still_end_within_the_lifetime(
 
     # then the whole check, address questions included, keeps to the one lifetime
     assert seconds <= settings.PRM_DNS_LIFETIME + SLACK_SECONDS
-    assert "A" in loopback_dns.asked(SLOW_GLUE_NAMESERVER)
+    assert "A" in loopback_dns.asked(SLOW_GLUE_NAMESERVERS[0])
     # and the name server, recorded by name, is still recognised
-    assert Partner.objects.get(pk=partner.pk).dns_status == "ok"
+    stored = Partner.objects.get(pk=partner.pk)
+    assert (stored.dns_status, stored.dns_nameservers) == ("ok", list(SLOW_GLUE_NAMESERVERS))
 
 
 # --- detect ----------------------------------------------------------------------------------
