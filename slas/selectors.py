@@ -1,12 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from prm.accounts.models import Role
 
-from .models import Notification, PartnerRequest, SlaEvent, SlaPolicy, SlaPolicyVersion
+from .models import (
+    TARGET_FIELDS,
+    WEEKDAY_CHOICES,
+    Clock,
+    ClockState,
+    Notification,
+    PartnerRequest,
+    PartnerSlaOverride,
+    SlaEvent,
+    SlaPolicy,
+    SlaPolicyVersion,
+)
 
 
 def sla_policy_list() -> QuerySet[SlaPolicy]:
@@ -49,3 +65,236 @@ def open_breaches() -> Q:
     return Q(resolved_at__isnull=True) & (
         Q(first_response_state="breached") | Q(resolution_state="breached")
     )
+
+
+# --- pages: policy list, request clocks, compliance and the partner panel ---------------
+
+# How each target is shown: business hours, money (tenant currency), a count, a percent.
+TARGET_UNITS = {
+    "first_response_hours": "hours",
+    "resolution_hours": "hours",
+    "lead_acceptance_hours": "hours",
+    "min_monthly_revenue": "money",
+    "min_monthly_won_orders": "count",
+    "min_monthly_calls": "count",
+    "uptime_percent": "percent",
+}
+# Monthly minimums are judged on the activity rollups, which are not ingested yet.
+MONTHLY_MINIMUMS = ("min_monthly_revenue", "min_monthly_won_orders", "min_monthly_calls")
+# Clock states whose request still needs work, worst first.
+PROBLEM_STATES = ("breached", "at_risk")
+RECENT_EVENTS_PER_PARTNER = 3
+
+
+def target_label(field: str) -> str:
+    return str(getattr(SlaPolicy._meta.get_field(field), "verbose_name", field))
+
+
+def sla_policy_list_with_usage() -> QuerySet[SlaPolicy]:
+    """Policies with `partner_count`: how many partners use each."""
+    return SlaPolicy.objects.annotate(partner_count=Count("partners"))
+
+
+def sla_policy_partners(*, policy: SlaPolicy) -> QuerySet[Any]:
+    return policy.partners.select_related("channel_manager").order_by("name")
+
+
+def request_clocks(request: PartnerRequest, now: datetime) -> list[dict[str, Any]]:
+    """Both clocks of a request as they stand at `now` (business time of its version)."""
+    from .services import read_clock  # a pure read; services import nothing from here
+
+    clocks = []
+    for clock in Clock:
+        reading = read_clock(request, clock, now)
+        if clock == Clock.RESOLUTION and request.kind == "lead" and reading.due_at is None:
+            continue  # a lead has only its acceptance clock
+        running = reading.due_at is not None and (
+            request.resolved_at is None
+            and (clock == Clock.RESOLUTION or request.first_response_at is None)
+        )
+        target_hours = getattr(request, f"{clock.value}_target_hours")
+        took = None  # business time the clock ran for, once it has stopped
+        if not running and target_hours is not None and reading.left is not None:
+            took = timedelta(hours=float(target_hours)) - reading.left
+        clocks.append(
+            {
+                "clock": clock.value,
+                "label": "Acceptance" if request.kind == "lead" else clock.label,
+                "state": reading.state,
+                "state_label": ClockState(reading.state).label,
+                "used": reading.used,
+                "left": reading.left,
+                "due_at": reading.due_at,
+                "target_hours": target_hours,
+                "took": took,
+                # Deadlines read best in the support calendar's own time zone.
+                "time_zone": request.sla_version.data["time_zone"]
+                if request.sla_version
+                else "UTC",
+                "running": running,
+            }
+        )
+    return clocks
+
+
+def partner_request_rows(
+    requests: Iterable[PartnerRequest], *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Requests with their clocks, the most urgent first: open requests by the business
+    time left on their running clocks (overdue ones first), then open requests without
+    a running target, then closed ones, newest first."""
+    now = now or timezone.now()
+    rows = []
+    for request in requests:
+        clocks = request_clocks(request, now)
+        lefts = [c["left"] for c in clocks if c["running"] and c["left"] is not None]
+        states = {c["state"] for c in clocks if c["running"]}
+        rows.append(
+            {
+                "request": request,
+                "clocks": clocks,
+                "left": min(lefts) if lefts else None,
+                "worst": next((state for state in PROBLEM_STATES if state in states), ""),
+            }
+        )
+
+    def urgency(row: dict[str, Any]) -> tuple[int, float]:
+        request = row["request"]
+        if request.resolved_at is not None:
+            return (2, -request.resolved_at.timestamp())
+        if row["left"] is None:
+            return (1, -request.opened_at.timestamp())
+        return (0, row["left"].total_seconds())
+
+    rows.sort(key=urgency)
+    return rows
+
+
+def _effective_values(partner: Any) -> dict[str, Any]:
+    """Targets of a partner whose `sla` and `sla_override` were selected with it (the
+    same rule as services.effective_targets, without a query per partner)."""
+    try:
+        override = partner.sla_override
+    except PartnerSlaOverride.DoesNotExist:
+        override = None
+    values = {}
+    for field in TARGET_FIELDS:
+        own = getattr(override, field) if override is not None else None
+        values[field] = own if own is not None else getattr(partner.sla, field)
+    return values
+
+
+def sla_compliance(*, partners: QuerySet[Any], now: datetime | None = None) -> dict[str, Any]:
+    """Compliance of `partners`: one row per partner, those with open breaches first,
+    then those at risk, then the rest (by name), and the totals.
+
+    Clock states are read live (not the stored ones, which the beat task moves on every
+    few minutes), so the page agrees with the request list."""
+    now = now or timezone.now()
+    partners = partners.select_related("sla", "sla_override", "channel_manager").order_by(
+        "name", "ref"
+    )
+    open_requests = (
+        PartnerRequest.objects.filter(partner__in=partners, resolved_at__isnull=True)
+        .select_related("sla_version")
+        .order_by("opened_at")
+    )
+    by_partner: dict[int, list[dict[str, Any]]] = {}
+    for row in partner_request_rows(open_requests, now=now):
+        by_partner.setdefault(row["request"].partner_id, []).append(row)
+    events = (
+        SlaEvent.objects.filter(partner__in=partners)
+        .select_related("request")
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("partner_id")], order_by=[F("occurred_at").desc()]
+            )
+        )
+        .filter(position__lte=RECENT_EVENTS_PER_PARTNER)
+        .order_by("-occurred_at", "-id")
+    )
+    events_by_partner: dict[int, list[SlaEvent]] = {}
+    for event in events:
+        events_by_partner.setdefault(event.partner_id, []).append(event)
+
+    rows = []
+    for partner in partners:
+        requests = by_partner.get(partner.pk, [])
+        problems = [
+            {"request": row["request"], "clock": clock}
+            for row in requests
+            for clock in row["clocks"]
+            if clock["running"] and clock["state"] in PROBLEM_STATES
+        ]
+        breached = sum(1 for problem in problems if problem["clock"]["state"] == "breached")
+        at_risk = len(problems) - breached
+        values = _effective_values(partner)
+        rows.append(
+            {
+                "partner": partner,
+                "policy": partner.sla,
+                "open_requests": len(requests),
+                "breached": breached,
+                "at_risk": at_risk,
+                "state": "breached" if breached else "at_risk" if at_risk else "ok",
+                "problems": sorted(problems, key=lambda p: p["clock"]["left"]),
+                "events": events_by_partner.get(partner.pk, []),
+                "minimums": [
+                    {"field": field, "label": target_label(field), "value": values[field]}
+                    for field in MONTHLY_MINIMUMS
+                    if values[field] is not None
+                ],
+            }
+        )
+    rank = {"breached": 0, "at_risk": 1, "ok": 2}
+    rows.sort(key=lambda row: (rank[row["state"]], -row["breached"], -row["at_risk"]))
+    return {
+        "rows": rows,
+        "partners": len(rows),
+        "in_breach": sum(1 for row in rows if row["state"] == "breached"),
+        "at_risk": sum(1 for row in rows if row["state"] == "at_risk"),
+        "open_requests": sum(row["open_requests"] for row in rows),
+    }
+
+
+def partner_sla_panel(*, partner: Any, now: datetime | None = None) -> dict[str, Any]:
+    """What templates/slas/_partner_panel.html shows: the partner's effective SLA (policy
+    and version, every target marked inherited or overridden, the support calendar),
+    its open requests with their clocks and its latest SLA events."""
+    from .services import effective_targets
+
+    now = now or timezone.now()
+    policy = partner.sla
+    targets = [
+        {
+            "field": target.field,
+            "label": target_label(target.field),
+            "value": target.value,
+            "overridden": target.overridden,
+            "policy_value": getattr(policy, target.field),
+            "unit": TARGET_UNITS[target.field],
+        }
+        for target in effective_targets(partner)
+    ]
+    today = now.astimezone(ZoneInfo(policy.time_zone)).date()
+    holidays = [day for day in policy.holidays if day >= today]
+    open_requests = PartnerRequest.objects.filter(
+        partner=partner, resolved_at__isnull=True
+    ).select_related("sla_version")
+    return {
+        "partner": partner,
+        "policy": policy,
+        "targets": targets,
+        "overridden_count": sum(1 for target in targets if target["overridden"]),
+        "calendar": {
+            "time_zone": policy.time_zone,
+            "working_days": [label for day, label in WEEKDAY_CHOICES if day in policy.working_days],
+            "start": policy.working_hours_start,
+            "end": policy.working_hours_end,
+            "upcoming_holidays": holidays[:5],
+            "more_holidays": max(len(holidays) - 5, 0),
+        },
+        "open_requests": partner_request_rows(open_requests, now=now),
+        "events": list(sla_event_list(partner=partner)[:5]),
+        "monthly_minimums": MONTHLY_MINIMUMS,
+    }
