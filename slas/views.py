@@ -32,6 +32,7 @@ from prm.accounts.models import Role, User
 from prm.web.access import admin_required, login_required, staff_required
 
 from . import selectors, services
+from .calendar import CalendarError
 from .forms import DefaultPolicyForm, OverrideForm, PartnerRequestForm, PolicyForm
 from .models import TARGET_FIELDS, WEEKDAY_CHOICES, PartnerRequest, ReviewCadence, SlaPolicy
 from .templatetags.sla_tags import format_target, sla_field_label
@@ -396,6 +397,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 )
         except ValidationError as error:
             _form_errors_from(form, error)
+        except CalendarError:
+            # A target longer than the calendar can place (services accept up to 99999
+            # business hours; the calendar looks 800 days ahead): say so, do not crash.
+            form.add_error(
+                None,
+                "This partner's targets reach further than its support calendar can "
+                "place a deadline; shorten the target or check the working days.",
+            )
         else:
             messages.success(
                 request, f"The request “{partner_request.subject}” is open; its clocks run."

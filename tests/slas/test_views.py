@@ -460,6 +460,27 @@ def test_a_request_without_subject_is_refused_inline(
         assert not PartnerRequest.objects.exists()
 
 
+def test_a_target_beyond_the_calendar_is_explained_not_a_crash(
+    alpha_manager: TenantClient, in_tenant: Callable[..., Any], tenant_a: Any
+) -> None:
+    # given a partner whose resolution target (valid for the service) is years of
+    # business hours away
+    with in_tenant(tenant_a):
+        partner = PartnerFactory.create(ref="far-away")
+        partner_sla_override_set(partner=partner, targets={"resolution_hours": "99999"}, actor=None)
+
+    # when a request is raised for it
+    response = alpha_manager.post(
+        reverse("slas:request_new"), {"partner": "far-away", "kind": "support", "subject": "Hi"}
+    )
+
+    # then the form says why, and nothing is stored
+    assert response.status_code == 200
+    assert "further than its support calendar" in response.content.decode()
+    with in_tenant(tenant_a):
+        assert not PartnerRequest.objects.exists()
+
+
 def test_the_request_list_puts_the_least_time_left_first(
     alpha_manager: TenantClient, in_tenant: Callable[..., Any], tenant_a: Any
 ) -> None:
