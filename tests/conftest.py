@@ -450,3 +450,83 @@ def loopback_dns(dns_server: ZoneServer, settings: Any) -> ZoneServer:
     settings.PRM_DNS_NAMESERVERS = [dns_server.address]
     settings.PRM_DNS_LIFETIME = 1.0
     return dns_server
+
+
+# --- a live web server for browser tests ------------------------------------------------
+
+LIVE_SERVER_START_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def live_server_url(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`gunicorn prm.wsgi:application` on the test database, on a free loopback port;
+    yields "http://127.0.0.1:PORT". A browser reaches a tenant with
+    `--host-resolver-rules=MAP *.localhost 127.0.0.1` and http://alpha.localhost:PORT/.
+
+    pytest-django's live_server would need a transactional database (which flushes the
+    public schema), so this is a separate process: what it must see is written with the
+    `committed` fixture. It is stopped before the test database is dropped.
+    """
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from django.conf import settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+        "DATABASE_URL": _test_database_url(settings.DATABASES["default"]["NAME"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log_path = tmp_path_factory.mktemp("web") / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "prm.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+            ],
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + LIVE_SERVER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {process.returncode}:\n{_log_tail(log_path)}")
+            try:
+                # Any HTTP answer (the public site's 404 included) means it serves.
+                urllib.request.urlopen(f"{url}/healthz", timeout=2).close()  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer in time:\n{_log_tail(log_path)}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)

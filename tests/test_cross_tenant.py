@@ -43,6 +43,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "sku": product.sku,
         "slug": tier.slug,
         "api:partner-contact-detail:pk": contact.pk,
+        "contact_id": contact.pk,
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
