@@ -16,11 +16,13 @@ from typing import Any
 import ijson
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,9 +31,11 @@ from partners.filters import PartnerFilter
 from partners.models import Partner
 from partners.selectors import partner_get_for_user, partner_list_for_user
 from prm.api.errors import error_body
+from prm.api.pagination import ActivityCursorPagination
 
 from . import metrics
 from .ingest import KINDS, ingest
+from .models import Call, InventorySnapshot, Lead, Order
 
 MAX_PERIOD_DAYS = 3700
 
@@ -83,6 +87,17 @@ def _csv_rows(stream: Any) -> Iterator[Mapping[str, Any]]:
         raise BodyNotParsable(f"The body is not UTF-8 CSV: {error}") from error
 
 
+def _body_source(request: Request) -> Any:
+    """Where to read the body from. Django reads no further than Content-Length, so a
+    chunked body (which has none) would look empty; when the server says its input
+    stream ends where the body ends (`wsgi.input_terminated`, as gunicorn does), that
+    stream is read instead, still bounded by the size limit."""
+    meta = request._request.META
+    if not meta.get("CONTENT_LENGTH") and meta.get("wsgi.input_terminated"):
+        return meta["wsgi.input"]
+    return request._request
+
+
 ROWS_BY_TYPE = {
     "application/json": _json_rows,
     "application/x-ndjson": _json_rows,
@@ -91,9 +106,115 @@ ROWS_BY_TYPE = {
 }
 
 
-class IngestView(APIView):
+class ActivityOrderSerializer(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.ref")
+    product = serializers.CharField(source="product.sku", allow_null=True, default=None)
+
+    class Meta:
+        model = Order
+        fields = [
+            "external_id",
+            "partner",
+            "product",
+            "status",
+            "amount",
+            "cost",
+            "quantity",
+            "channel",
+            "new_account",
+            "ordered_at",
+            "closed_at",
+            "ingested_at",
+            "updated_at",
+        ]
+
+
+class ActivityCallSerializer(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.ref")
+
+    class Meta:
+        model = Call
+        fields = [
+            "external_id",
+            "partner",
+            "direction",
+            "counterpart",
+            "duration_seconds",
+            "occurred_at",
+            "ingested_at",
+            "updated_at",
+        ]
+
+
+class ActivityContactSerializer(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.ref")
+
+    class Meta:
+        model = Lead
+        fields = [
+            "external_id",
+            "partner",
+            "source",
+            "created_at",
+            "converted_at",
+            "ingested_at",
+            "updated_at",
+        ]
+
+
+class ActivityInventorySerializer(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.ref")
+    product = serializers.CharField(source="product.sku", allow_null=True, default=None)
+
+    class Meta:
+        model = InventorySnapshot
+        fields = [
+            "external_id",
+            "partner",
+            "product",
+            "items_listed",
+            "observed_at",
+            "ingested_at",
+            "updated_at",
+        ]
+
+
+LISTS: dict[str, tuple[type[Any], type[serializers.ModelSerializer[Any]]]] = {
+    "orders": (Order, ActivityOrderSerializer),
+    "calls": (Call, ActivityCallSerializer),
+    "contacts": (Lead, ActivityContactSerializer),
+    "inventory": (InventorySnapshot, ActivityInventorySerializer),
+}
+
+
+class IngestView(mixins.ListModelMixin, GenericAPIView):
+    """GET lists the kind's rows (cursor pagination, newest first; filter by partner
+    ref); POST ingests rows."""
+
     parser_classes: list[Any] = []  # the body is streamed by the view itself
+    pagination_class = ActivityCursorPagination
+    filter_backends: list[Any] = []
     kind = ""
+
+    def get_serializer_class(self) -> type[serializers.ModelSerializer[Any]]:
+        return LISTS[self.kind][1]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        model = LISTS[self.kind][0]
+        rows = model.objects.select_related("partner").filter(
+            partner__in=partner_list_for_user(user=self.request.user)
+        )
+        if hasattr(model, "product"):
+            rows = rows.select_related("product")
+        partner = self.request.query_params.get("partner")
+        return rows.filter(partner__ref=partner) if partner else rows
+
+    @extend_schema(
+        summary="List activity rows, newest first",
+        parameters=[OpenApiParameter("partner", str, description="partner ref")],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Ingest activity rows (upsert by external_id)",
@@ -134,7 +255,7 @@ class IngestView(APIView):
         if declared > limit:
             return self._too_large(limit)
         atomic = str(request.query_params.get("atomic", "")).lower() in ("1", "true", "yes")
-        raw = _CountingStream(request._request, limit)
+        raw = _CountingStream(_body_source(request), limit)
         stream = io.BufferedReader(raw, buffer_size=256 * 1024)
         try:
             result = ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
@@ -174,7 +295,10 @@ def _period(request: Request) -> metrics.Period:
     values: dict[str, date] = {}
     for name in ("from", "to"):
         raw = request.query_params.get(name, "")
-        parsed = parse_date(raw) if raw else None
+        try:
+            parsed = parse_date(raw) if raw else None
+        except ValueError:  # well formed but no such day, like 2026-02-30
+            parsed = None
         if parsed is None:
             errors[name] = [f"Give {name}=YYYY-MM-DD" + (f", not “{raw}”." if raw else ".")]
         else:
@@ -255,7 +379,10 @@ class StatusView(APIView):
     @extend_schema(
         responses=inline_serializer(
             "MetricsStatus",
-            {"pending": serializers.IntegerField(), "as_of": serializers.DateTimeField()},
+            {
+                "pending": serializers.IntegerField(),
+                "as_of": serializers.DateTimeField(allow_null=True),
+            },
         ),
         summary="How fresh the metrics are: pending is 0 once every accepted row is in them",
     )

@@ -37,6 +37,20 @@ def _actor(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00",
+    }
+)
+class ClockTimeField(serializers.TimeField):
+    """A wall-clock time written HH:MM, as in sla_defaults files (HH:MM:SS is read too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class SlaPolicySerializer(serializers.Serializer):
     """A policy in the same field names as `sla_defaults` files."""
 
@@ -55,8 +69,8 @@ class SlaPolicySerializer(serializers.Serializer):
     working_days = serializers.ListField(
         child=serializers.ChoiceField(choices=WEEKDAYS), required=False, allow_empty=False
     )
-    working_hours_start = serializers.TimeField(required=False, format="%H:%M")
-    working_hours_end = serializers.TimeField(required=False, format="%H:%M")
+    working_hours_start = ClockTimeField(required=False)
+    working_hours_end = ClockTimeField(required=False)
     holidays = serializers.ListField(child=serializers.DateField(), required=False)
     escalation_name = serializers.CharField(required=False, allow_blank=True)
     escalation_email = serializers.EmailField(required=False, allow_blank=True)

@@ -258,6 +258,17 @@ SPECTACULAR_SETTINGS = {
     # Served from our own static files (npm's swagger-ui-dist), not a CDN.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerStatusEnum": "partners.models.PartnerStatus",
+        "OrderStatusEnum": "reporting.models.OrderStatus",
+        "DeliveryStateEnum": "prm.webhooks.models.DeliveryState",
+        "WebhookEventEnum": "prm.webhooks.models.WebhookEvent",
+        "ClockStateEnum": "slas.models.ClockState",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "prm.api.schema.add_error_responses",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------
