@@ -24,3 +24,11 @@ def evaluate_clocks() -> int:
 def send_event_mail(event_id: int) -> bool:
     event = SlaEvent.objects.select_related("partner__channel_manager").filter(pk=event_id).first()
     return event is not None and sla_event_mail_send(event=event)
+
+
+@app.task(name="slas.evaluate_minimums")
+def evaluate_minimums() -> int:
+    """Judge the last complete month's minimums (idempotent: events are recorded once)."""
+    from .compliance import sla_minimums_evaluate
+
+    return sla_minimums_evaluate()

@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=1, minute=45),
         "args": ["reporting.reconcile"],
     },
+    "slas-evaluate-minimums": {
+        "task": "tenancy.dispatch",
+        "schedule": crontab(hour=4, minute=10),
+        "args": ["slas.evaluate_minimums"],
+    },
     "partners-dns-recheck": {
         "task": "tenancy.dispatch",
         "schedule": crontab(hour=2, minute=30),

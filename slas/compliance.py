@@ -1,0 +1,179 @@
+"""Monthly compliance: each partner's month of activity (from the daily rollups)
+against its monthly minimums (revenue, won orders, calls).
+
+A month is judged against the policy version in force at its end, with the
+partner's own overrides; a partner is judged only if it was active or an affiliate
+at the month's end. A missed minimum is an SlaEvent, recorded (and notified, and sent
+as an `sla.breached` webhook) once, whatever the number of evaluations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from partners.models import Partner, PartnerStatus
+from prm.webhooks.models import WebhookEvent
+from prm.webhooks.services import webhook_emit
+from reporting.models import DailyRollup
+
+from .models import EventKind, PartnerSlaOverride, SlaEvent, SlaPolicyVersion
+from .services import sla_event_notify
+
+# target field -> (actual's name, what people call it)
+MINIMUMS = {
+    "min_monthly_revenue": ("revenue", "revenue"),
+    "min_monthly_won_orders": ("orders_won", "won orders"),
+    "min_monthly_calls": ("calls", "calls"),
+}
+JUDGED_STATUSES = {PartnerStatus.ACTIVE, PartnerStatus.AFFILIATE}
+
+
+@dataclass(frozen=True)
+class MinimumReading:
+    target: str
+    label: str
+    minimum: Decimal | int | None
+    actual: Decimal | int
+    met: bool | None  # None: no minimum set
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    next_first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, next_first - timedelta(days=1)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(str(getattr(getattr(connection, "tenant", None), "time_zone", "UTC") or "UTC"))
+
+
+def _month_end_moment(month: date) -> datetime:
+    _first, last = month_bounds(month)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=_zone())
+
+
+def actuals(*, partner_ids: list[int], month: date) -> dict[int, dict[str, Any]]:
+    first, last = month_bounds(month)
+    rows = (
+        DailyRollup.objects.filter(partner_id__in=partner_ids, day__gte=first, day__lte=last)
+        .values("partner_id")
+        .annotate(
+            revenue=Sum("revenue"),
+            orders_won=Sum("orders_won"),
+            calls_made=Sum("calls_made"),
+            calls_received=Sum("calls_received"),
+        )
+    )
+    result = {
+        row["partner_id"]: {
+            "revenue": row["revenue"] or Decimal("0.00"),
+            "orders_won": row["orders_won"] or 0,
+            "calls": (row["calls_made"] or 0) + (row["calls_received"] or 0),
+        }
+        for row in rows
+    }
+    empty = {"revenue": Decimal("0.00"), "orders_won": 0, "calls": 0}
+    return {partner_id: result.get(partner_id, dict(empty)) for partner_id in partner_ids}
+
+
+def minimums_in_force(partner: Partner, month: date) -> dict[str, Any]:
+    """The partner's monthly minimums as its policy stood at the month's end."""
+    versions = SlaPolicyVersion.objects.filter(policy_id=partner.sla_id)
+    # The last version before the month ended; for a month older than every version,
+    # the policy as it was first recorded.
+    version = (
+        versions.filter(created_at__lt=_month_end_moment(month)).order_by("-number").first()
+        or versions.order_by("number").first()
+    )
+    data = version.data if version is not None else {}
+    override = PartnerSlaOverride.objects.filter(partner=partner).first()
+    minimums: dict[str, Any] = {}
+    for field in MINIMUMS:
+        own = getattr(override, field, None) if override is not None else None
+        value = own if own is not None else data.get(field, getattr(partner.sla, field))
+        minimums[field] = Decimal(str(value)) if value is not None else None
+    return minimums
+
+
+def partner_month_compliance(*, partner: Partner, month: date) -> list[MinimumReading]:
+    minimums = minimums_in_force(partner, month)
+    values = actuals(partner_ids=[partner.pk], month=month)[partner.pk]
+    readings = []
+    for field, (actual_name, label) in MINIMUMS.items():
+        minimum = minimums[field]
+        actual = values[actual_name]
+        readings.append(
+            MinimumReading(
+                field, label, minimum, actual, None if minimum is None else actual >= minimum
+            )
+        )
+    return readings
+
+
+def _status_at(partner: Partner, moment: datetime) -> str | None:
+    change = (
+        partner.status_changes.filter(changed_at__lt=moment).order_by("-changed_at", "-id").first()
+    )
+    return change.to_status if change is not None else None
+
+
+def previous_month(today: date | None = None) -> date:
+    today = today or timezone.localdate(timezone=_zone())
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def sla_minimums_evaluate(*, month: date | None = None) -> int:
+    """Judge every partner's month (default: the last complete one); returns how many
+    missed minimums were recorded now (0 for ones recorded before)."""
+    month = (month or previous_month()).replace(day=1)
+    end = _month_end_moment(month)
+    partners = [
+        partner
+        for partner in Partner.objects.select_related("sla", "channel_manager").filter(
+            created_at__lt=end
+        )
+        if _status_at(partner, end) in JUDGED_STATUSES
+    ]
+    raised = 0
+    for partner in partners:
+        for reading in partner_month_compliance(partner=partner, month=month):
+            if reading.met is not False:
+                continue
+            detail = (
+                f"{partner.name}: {reading.label} in {month:%B %Y} were {reading.actual}, "
+                f"below the monthly minimum of {reading.minimum}."
+            )
+            try:
+                with transaction.atomic():
+                    event = SlaEvent.objects.create(
+                        partner=partner,
+                        kind=EventKind.MINIMUM_MISSED,
+                        month=month,
+                        target=reading.target,
+                        detail=detail,
+                        occurred_at=timezone.now(),
+                    )
+            except IntegrityError:
+                continue  # recorded by an earlier evaluation
+            sla_event_notify(event=event)
+            webhook_emit(
+                event=WebhookEvent.SLA_BREACHED,
+                data={
+                    "partner": partner.ref,
+                    "month": month.isoformat(),
+                    "target": reading.target,
+                    "minimum": reading.minimum,
+                    "actual": reading.actual,
+                    "detail": detail,
+                },
+            )
+            raised += 1
+    return raised
