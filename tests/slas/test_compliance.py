@@ -51,9 +51,9 @@ def test_missed_minimums_are_recorded_and_notified_once(in_tenant: Any, tenant_a
         # must also make 5,000 of revenue
         policy = sla_policy_default()
         sla_policy_save(data={"min_monthly_won_orders": 1}, policy=policy, actor=None)
-        seller = PartnerFactory(ref="seller", status="active")
-        idle = PartnerFactory(ref="idle", status="active")
-        prospect = PartnerFactory(ref="prospect-only")
+        seller = PartnerFactory.create(ref="seller", status="active")
+        idle = PartnerFactory.create(ref="idle", status="active")
+        prospect = PartnerFactory.create(ref="prospect-only")
         for partner in (seller, idle, prospect):
             _active_since_august(partner)
         partner_sla_override_set(
@@ -85,7 +85,7 @@ def test_a_month_is_judged_by_the_policy_version_in_force_then(
         SlaPolicyVersion.objects.filter(policy=policy).update(
             created_at=datetime(2026, 8, 1, tzinfo=UTC)
         )
-        partner = PartnerFactory(ref="steady", status="active")
+        partner = PartnerFactory.create(ref="steady", status="active")
         _active_since_august(partner)
         _won_order("steady", "sept-2", "250.00", "2026-09-20T12:00:00Z")
         fold_all()
