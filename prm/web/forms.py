@@ -1,6 +1,7 @@
 from django import forms
 
 from prm.accounts.models import Role, Scope
+from prm.webhooks.models import WebhookEvent
 
 
 class UserCreateForm(forms.Form):
@@ -20,3 +21,11 @@ class ApiKeyCreateForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
     )
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="Receiver URL", max_length=1000, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(max_length=200, required=False)

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 from prm.accounts.selectors import api_key_list, user_list_people
 from prm.accounts.services import api_key_create, user_create
 from prm.accounts.services import api_key_revoke as api_key_revoke_service
+from prm.webhooks.models import Delivery, Subscription
+from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
 
 from .access import admin_required, login_required, public_view
-from .forms import ApiKeyCreateForm, UserCreateForm
+from .forms import ApiKeyCreateForm, UserCreateForm, WebhookForm
 
 
 @public_view
@@ -41,6 +43,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
             "api_keys": api_key_list(),
             "user_form": UserCreateForm(),
             "api_key_form": ApiKeyCreateForm(),
+            "webhooks": Subscription.objects.all(),
         },
     )
 
@@ -87,3 +90,60 @@ def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
         api_key_revoke_service(api_key=api_key, revoked_by=request.user)  # type: ignore[arg-type]
     messages.success(request, f"The key “{api_key.name}” is revoked and no longer works.")
     return redirect("web:settings")
+
+
+@admin_required
+def webhook_new(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscription, secret = subscription_create(
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            # Rendered, never stored in clear elsewhere: the secret is shown exactly once.
+            response = render(
+                request,
+                "web/webhook_created.html",
+                {"subscription": subscription, "secret": secret},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "web/webhook_new.html", {"form": form})
+
+
+@admin_required
+def webhook_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = get_object_or_404(Subscription, pk=subscription_id)
+    deliveries = subscription.deliveries.prefetch_related("attempt_log")[:50]
+    return render(
+        request, "web/webhook_detail.html", {"subscription": subscription, "deliveries": deliveries}
+    )
+
+
+@admin_required
+@require_POST
+def webhook_toggle(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = get_object_or_404(Subscription, pk=subscription_id)
+    subscription_update(subscription=subscription, is_active=not subscription.is_active)
+    state = "enabled" if subscription.is_active else "disabled"
+    messages.success(request, f"The webhook to {subscription.url} is {state}.")
+    return redirect("web:webhook_detail", subscription_id=subscription.pk)
+
+
+@admin_required
+@require_POST
+def webhook_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = get_object_or_404(Delivery.objects.select_related("subscription"), pk=delivery_id)
+    try:
+        delivery_redeliver(delivery=delivery)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The {delivery.event} event is queued for delivery again.")
+    return redirect("web:webhook_detail", subscription_id=delivery.subscription_id)

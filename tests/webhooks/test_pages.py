@@ -1,0 +1,67 @@
+"""The webhook pages of the settings area."""
+
+from typing import Any
+
+import pytest
+
+from prm.webhooks.models import Delivery, DeliveryState, Subscription
+from prm.webhooks.services import subscription_create, webhook_emit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_admin_adds_a_webhook_and_sees_its_secret_once(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # when an admin adds a webhook through the form
+    response = alpha_admin.post(
+        "/settings/webhooks/new/",
+        {"url": "https://erp.example/hooks", "events": ["partner.created"], "description": "ERP"},
+    )
+    # then the page shows the secret, which is the one stored, and never again
+    assert response.status_code == 200
+    with in_tenant(tenant_a):
+        subscription = Subscription.objects.get(url="https://erp.example/hooks")
+    assert subscription.secret in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    detail = alpha_admin.get(f"/settings/webhooks/{subscription.pk}/")
+    assert detail.status_code == 200
+    assert subscription.secret not in detail.content.decode()
+
+
+def test_bad_input_is_shown_next_to_the_field(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    response = alpha_admin.post("/settings/webhooks/new/", {"url": "not a url", "events": []})
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    with in_tenant(tenant_a):
+        assert not Subscription.objects.exists()
+
+
+def test_redeliver_and_disable_from_the_delivery_log(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # given a failed delivery
+    with in_tenant(tenant_a):
+        subscription, _secret = subscription_create(
+            url="http://127.0.0.1:9/x", events=["partner.updated"]
+        )
+        webhook_emit(event="partner.updated", data={"ref": "x"})
+        delivery = Delivery.objects.get(subscription=subscription)
+        Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED, attempts=8)
+    # when the admin redelivers it, then disables the webhook
+    redelivered = alpha_admin.post(f"/settings/webhooks/deliveries/{delivery.pk}/redeliver/")
+    toggled = alpha_admin.post(f"/settings/webhooks/{subscription.pk}/toggle/")
+    # then the delivery starts over and the subscription is off
+    assert redelivered.status_code == 302
+    assert toggled.status_code == 302
+    with in_tenant(tenant_a):
+        delivery.refresh_from_db()
+        subscription.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 0)
+    assert not subscription.is_active
+
+
+def test_managers_do_not_manage_webhooks(alpha_manager: Any) -> None:
+    assert alpha_manager.get("/settings/webhooks/new/").status_code == 403
