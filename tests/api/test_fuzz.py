@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-EXAMPLES_PER_OPERATION = 3
+EXAMPLES_PER_OPERATION = 2
 
 
 @pytest.fixture
