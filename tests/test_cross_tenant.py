@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from partners.services import contact_create, product_create, tier_create
+from slas.services import partner_request_open, sla_policy_save
 from tests.conftest import TenantClient, client_for
 from tests.factories import ApiKeyFactory, PartnerFactory
 from tests.url_walk import MissingSample, endpoints, walk
@@ -33,6 +34,10 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
             tier=tier,
         )
         contact = contact_create(partner=partner, actor=None, name=f"Beta Contact {marker}")
+        policy, _ = sla_policy_save(
+            data={"slug": f"beta-sla-{marker}", "name": f"Beta SLA {marker}"}, actor=None
+        )
+        request = partner_request_open(partner=partner, subject=f"Beta Request {marker}")
     samples = {
         # One entry per URL parameter name: a real id or ref in beta. Add new ones here
         # (or "namespace:url-name:parameter" for one URL) when a URL needs them.
@@ -43,12 +48,18 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "sku": product.sku,
         "slug": tier.slug,
         "api:partner-contact-detail:pk": contact.pk,
+        "api:sla-detail:slug": policy.slug,
+        "api:sla-versions:slug": policy.slug,
+        "api:request-detail:pk": request.pk,
+        "api:request-respond:pk": request.pk,
+        "api:request-resolve:pk": request.pk,
         "contact_id": contact.pk,
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
     }
     secrets = [api_key.name, api_key.prefix, partner.name, product.name, tier.name, contact.name]
+    secrets += [policy.name, request.subject]
     return {"samples": samples, "secrets": secrets}
 
 
@@ -107,6 +118,9 @@ def test_the_walk_covers_every_url(beta_data: dict[str, Any]) -> None:
         "accounts:password_reset_confirm",
         "api:me",
         "api:api-key-detail",
+        "api:sla-detail",
+        "api:request-resolve",
+        "api:partner-sla",
         "api-schema",
     } <= names
 
