@@ -183,8 +183,10 @@ class Lookups:
         self.products: dict[str, int | None] = {}
 
     def prefetch(self, rows: list[tuple[int, Mapping[str, Any]]]) -> None:
-        refs = {str(row.get("partner") or "").strip() for _, row in rows} - set(self.partners)
-        skus = {str(row.get("product") or "").strip() for _, row in rows} - set(self.products)
+        # Rows that are not objects are reported as such by the caller; skipped here.
+        objects = [row for _, row in rows if isinstance(row, Mapping)]
+        refs = {str(row.get("partner") or "").strip() for row in objects} - set(self.partners)
+        skus = {str(row.get("product") or "").strip() for row in objects} - set(self.products)
         refs.discard("")
         skus.discard("")
         if refs:

