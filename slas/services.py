@@ -604,11 +604,22 @@ def sla_event_notify(*, event: SlaEvent) -> None:
 
 
 def sla_event_mail_send(*, event: SlaEvent) -> bool:
-    """Send the event's e-mail unless it went out already; True when sent now."""
-    if event.notified_at is not None:
-        return False
-    manager = event.partner.channel_manager
-    title = f"SLA {event.get_kind_display().lower()}: {event.partner.name}"
-    send_mail(title, event.detail, None, [manager.email], fail_silently=False)
-    SlaEvent.objects.filter(pk=event.pk).update(notified_at=timezone.now())
+    """Send the event's e-mail unless it went out already; True when sent now.
+
+    The event row stays locked from the check to the mark, so a redelivered task
+    waits and then finds it sent. (A crash between sending and committing can still
+    send it twice: mail is at least once.)"""
+    with transaction.atomic():
+        locked = (
+            SlaEvent.objects.select_for_update(of=("self",))
+            .select_related("partner__channel_manager")
+            .get(pk=event.pk)
+        )
+        if locked.notified_at is not None:
+            return False
+        manager = locked.partner.channel_manager
+        title = f"SLA {locked.get_kind_display().lower()}: {locked.partner.name}"
+        send_mail(title, locked.detail, None, [manager.email], fail_silently=False)
+        locked.notified_at = timezone.now()
+        locked.save(update_fields=["notified_at"])
     return True
