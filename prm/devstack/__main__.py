@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -222,7 +223,25 @@ def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port:
     return 1
 
 
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium (never a downloaded browser); install
+    it when it is missing and this machine can (root with apt)."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        log("chromium is not installed; the browser tests will fail until it is")
+        return
+    log("installing Debian's chromium for the browser tests")
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
+    subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)  # type: ignore[call-overload]
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, **quiet)  # type: ignore[call-overload]
+
+
 def test(arguments: argparse.Namespace) -> int:
+    ensure_chromium()
     with data_stores() as environment:
         environment["DJANGO_SETTINGS_MODULE"] = "prm.settings.test"
         return subprocess.run(
