@@ -232,12 +232,9 @@ def ensure_chromium() -> None:
         log("chromium is not installed; the browser tests will fail until it is")
         return
     log("installing Debian's chromium for the browser tests")
-    quiet = {
-        "stdout": subprocess.DEVNULL,
-        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    }
-    subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)  # type: ignore[call-overload]
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, **quiet)  # type: ignore[call-overload]
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, env=environment)
 
 
 def test(arguments: argparse.Namespace) -> int:
