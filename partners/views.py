@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import markdown
@@ -23,12 +23,15 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from prm.accounts.models import User
 from prm.web.access import staff_required
+from reporting.metrics import Period, partner_metrics
 from slas.models import SlaPolicy
+from slas.selectors import partner_sla_panel
 
 from . import selectors, services
 from .dns import DnsStatus
@@ -365,8 +368,18 @@ def partner_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "allowed_transitions": services.allowed_transitions(partner.status),
             "terms": _terms(partner),
             "sla_list_url": _reverse_or_none("slas:list"),
+            "sla_panel": partner_sla_panel(partner=partner),
+            "metrics": _recent_metrics(partner),
         },
     )
+
+
+def _recent_metrics(partner: Partner) -> dict[str, Any]:
+    """The last 30 days from the rollups, for the detail page's metrics card."""
+    today = timezone.localdate()
+    period = Period(today - timedelta(days=29), today)
+    row = partner_metrics(partners=Partner.objects.filter(pk=partner.pk), period=period)[0]
+    return {"period": period, **row}
 
 
 # --- audit history for people ---------------------------------------------------------

@@ -38,5 +38,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.schema_name == get_public_schema_name():
         return {"nav_items": [], "current_tenant": None}
-    items = _items_for(getattr(request, "user", None))
-    return {"nav_items": [item for item in items if item], "current_tenant": tenant}
+    items = [item for item in _items_for(getattr(request, "user", None)) if item]
+    for item in items:
+        # A section is current on its own pages too (/partners/acme/ is under Partners).
+        url = item["url"]
+        item["active"] = (
+            "yes" if request.path == url or (url != "/" and request.path.startswith(url)) else ""
+        )
+    return {"nav_items": items, "current_tenant": tenant}

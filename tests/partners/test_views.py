@@ -334,7 +334,7 @@ def test_edit_with_a_taken_domain_keeps_the_saved_partner(
 # --- detail ---------------------------------------------------------------------------
 
 
-def test_detail_shows_fields_manager_sla_dns_and_a_metrics_placeholder(
+def test_detail_shows_fields_manager_sla_dns_and_recent_metrics(
     alpha_manager: TenantClient, tenant_a: Any, in_tenant: InTenant, partner_in: Callable[..., Any]
 ) -> None:
     # given a partner with a domain, DNS, contact details and a contact
@@ -364,11 +364,12 @@ def test_detail_shows_fields_manager_sla_dns_and_a_metrics_placeholder(
     assert "Sam Sales" in body
     assert "single point of contact" in body
     assert alpha_manager.user.email in body
-    assert "Effective SLA" in body
-    assert "tenant default" in body
+    assert "Service level agreement" in body
+    assert 'id="sla"' in body
     assert 'id="dns"' in body
     assert "Not checked yet" in body
-    assert "will appear here once activity ingestion is in place" in body
+    assert "Last 30 days" in body
+    assert "Won orders" in body
     assert "created in the registry" not in body  # created by the factory, not the form
     first_status = body.split('id="status-history"')[1].split("</li>")[0]
     assert 'prm-status-by">system</strong>' in first_status
