@@ -217,6 +217,10 @@ def sla_compliance(*, partners: QuerySet[Any], now: datetime | None = None) -> d
     for event in events:
         events_by_partner.setdefault(event.partner_id, []).append(event)
 
+    from .compliance import MINIMUMS, actuals  # compliance imports services, which import selectors
+
+    month = timezone.localdate().replace(day=1)
+    month_actuals = actuals(partner_ids=[partner.pk for partner in partners], month=month)
     rows = []
     for partner in partners:
         requests = by_partner.get(partner.pk, [])
@@ -240,7 +244,13 @@ def sla_compliance(*, partners: QuerySet[Any], now: datetime | None = None) -> d
                 "problems": sorted(problems, key=lambda p: p["clock"]["left"]),
                 "events": events_by_partner.get(partner.pk, []),
                 "minimums": [
-                    {"field": field, "label": target_label(field), "value": values[field]}
+                    {
+                        "field": field,
+                        "label": target_label(field),
+                        "value": values[field],
+                        "actual": month_actuals[partner.pk][MINIMUMS[field][0]],
+                        "met": month_actuals[partner.pk][MINIMUMS[field][0]] >= values[field],
+                    }
                     for field in MONTHLY_MINIMUMS
                     if values[field] is not None
                 ],

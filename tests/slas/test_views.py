@@ -625,7 +625,7 @@ def test_a_breach_is_first_on_the_compliance_page_and_mailed_once(
     assert "first response" in first_row
     assert "overdue by" in first_row
     assert "1 partner in breach" in text_of(response)
-    assert "actuals arrive with activity ingestion" in html
+    assert "this month so far against the target" in html
 
     # and the bell shows the notification
     assert re.search(r'id="unread-notifications"[^>]*>1<', html)
@@ -747,7 +747,7 @@ def test_the_partner_panel_shows_the_effective_sla_and_open_requests(
     assert "On track" in html
     assert reverse("slas:override", args=["paneled"]) in html
     assert reverse("slas:policy_detail", args=["panel"]) in html
-    assert "actuals arrive with activity ingestion" in html
+    assert "this month so far against the target" in html
 
 
 # --- notifications ------------------------------------------------------------------------
