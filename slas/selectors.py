@@ -291,10 +291,18 @@ def partner_sla_panel(*, partner: Any, now: datetime | None = None) -> dict[str,
     open_requests = PartnerRequest.objects.filter(
         partner=partner, resolved_at__isnull=True
     ).select_related("sla_version")
+    from .compliance import partner_month_compliance
+
+    month_readings = [
+        reading
+        for reading in partner_month_compliance(partner=partner, month=today.replace(day=1))
+        if reading.minimum is not None
+    ]
     return {
         "partner": partner,
         "policy": policy,
         "targets": targets,
+        "month_readings": month_readings,
         "overridden_count": sum(1 for target in targets if target["overridden"]),
         "calendar": {
             "time_zone": policy.time_zone,
