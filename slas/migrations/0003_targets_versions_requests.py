@@ -14,7 +14,7 @@ import slas.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partners", "0005_importjob"),
+        ("partners", "0004_require_sla_and_manager"),
         ("slas", "0002_default_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
