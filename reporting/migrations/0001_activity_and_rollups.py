@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("partners", "0005_importjob"),
+        ("partners", "0004_require_sla_and_manager"),
     ]
 
     operations = [
