@@ -164,10 +164,10 @@ class Steps:
 
     def install(self) -> None:
         import django_tenants.models as tenant_models
-        import schema_copy
         from django_tenants.clone import CloneSchema
         from django_tenants.utils import schema_exists
 
+        from prm.tenancy import schema_copy
         from prm.tenancy.db import tenant_connection
 
         steps = self
@@ -318,7 +318,7 @@ class Bench:
 
     def fidelity(self) -> list[str]:
         """Compare a product clone and a candidate copy with the template."""
-        import schema_copy
+        from prm.tenancy import schema_copy
 
         lines = []
         template = schema_copy.schema_fingerprint(self.template)

@@ -1,7 +1,6 @@
-"""CANDIDATE, not the product: copy the template schema in a time that does not grow
-with the number of tenants. bench/provision.py swaps it in for django-tenants'
-``clone_schema`` inside its own process only; bench/README.md proposes it for
-prm/tenancy.
+"""Copy the template schema into a new tenant's schema, in a time that does not grow
+with the number of tenants (hand-written: see why below; bench/provision.py measures
+it against django-tenants' clone_schema and plain migrations).
 
 Why: django-tenants' ``clone_schema`` (a 4,600-line PL/pgSQL function) finds what to
 copy with queries over ``pg_indexes``, ``pg_sequences`` and ``information_schema``
