@@ -7,6 +7,8 @@ lifecycle whose every transition is recorded. Every change is audited
 (django-simple-history).
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -233,3 +235,82 @@ class PartnerUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner}"
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class ImportMode(models.TextChoices):
+    CREATE = "create", "Create new partners only"
+    CREATE_OR_UPDATE = "create_or_update", "Create new partners and update existing refs"
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", "Waiting to be checked"
+    VALIDATING = "validating", "Checking"
+    VALIDATED = "validated", "Checked, ready to import"
+    IMPORTING = "importing", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A file of partners being imported: checked first (a dry run that writes no
+    partner), then applied row by row (partners.imports).
+
+    The file is kept in the row itself: the web and worker containers share no media
+    storage. Counts mean "would" while the job is checked and "did" once it imports.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField("size in bytes", default=0)
+    mode = models.CharField(max_length=20, choices=ImportMode.choices, default=ImportMode.CREATE)
+    state = models.CharField(
+        max_length=20, choices=ImportState.choices, default=ImportState.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"row": spreadsheet row number (header = 1), "ref": ..., "errors": {field: [messages]}}]
+    errors = models.JSONField(default=list, blank=True)
+    # {"columns": [...], "rows": [{"row": n, "values": [...]}]}: the first rows, as read.
+    preview = models.JSONField(default=dict, blank=True)
+    # What stopped the whole job (unreadable file, unknown columns), for people.
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (
+            ImportState.UPLOADED,
+            ImportState.VALIDATING,
+            ImportState.IMPORTING,
+        )
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def valid_rows(self) -> int:
+        return self.created_count + self.updated_count

@@ -3,6 +3,7 @@ through the dispatcher; it queues one bounded check per partner."""
 
 from prm.celery import app
 
+from .imports import import_apply, import_validate  # noqa: F401
 from .models import Partner, PartnerStatus
 from .services import partner_dns_check
 

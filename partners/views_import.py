@@ -1,0 +1,138 @@
+"""Pages of the partner import (staff only): upload, the job with its live progress,
+dry-run preview and report, the confirmation, and the CSV downloads. The work is in
+partners.imports."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from prm.web.access import staff_required
+
+from .forms_import import ImportUploadForm
+from .imports import (
+    COLUMN_HELP,
+    REQUIRED_COLUMNS,
+    ROW_ERROR,
+    import_job_create,
+    import_job_error_report,
+    import_job_get,
+    import_job_list,
+    import_job_start,
+    import_template_csv,
+)
+from .models import ImportJob
+
+RECENT_JOBS = 20
+# The page lists this many errors; the downloadable report has them all.
+ERRORS_SHOWN = 200
+
+
+def _job(job_id: UUID) -> ImportJob:
+    try:
+        return import_job_get(public_id=job_id)
+    except ImportJob.DoesNotExist as error:
+        raise Http404("There is no such import.") from error
+
+
+def _csv_download(content: str, filename: str) -> HttpResponse:
+    # The byte-order mark tells Excel the file is UTF-8 (messages quote with “ ”).
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    context: dict[str, Any] = {"job": job}
+    if not job.is_running:
+        # Errors are read only once the job stands still, not on every poll.
+        context["error_lines"] = [
+            {
+                "row": entry["row"],
+                "ref": entry["ref"],
+                "field": "" if name == ROW_ERROR else name,
+                "message": message,
+            }
+            for entry in job.errors[:ERRORS_SHOWN]
+            for name, field_messages in entry["errors"].items()
+            for message in field_messages
+        ]
+        context["errors_cut"] = job.error_count > ERRORS_SHOWN
+        context["errors_shown"] = ERRORS_SHOWN
+    return context
+
+
+@staff_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_job_create(
+                actor=request.user,  # type: ignore[arg-type]
+                filename=upload.name or "",
+                content=upload.read(),
+                mode=form.cleaned_data["mode"],
+            )
+        except ValidationError as error:
+            for name, field_messages in error.message_dict.items():
+                for message in field_messages:
+                    form.add_error(name if name in form.fields else None, message)
+        else:
+            return redirect("partner_import:job", job_id=job.public_id)
+    return render(
+        request,
+        "partners/import_start.html",
+        {
+            "form": form,
+            "columns": [
+                {"name": name, "help": help_text, "required": name in REQUIRED_COLUMNS}
+                for name, help_text in COLUMN_HELP.items()
+            ],
+            "jobs": import_job_list()[:RECENT_JOBS],
+        },
+    )
+
+
+@staff_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    return _csv_download(import_template_csv(), "partners-import-template.csv")
+
+
+@staff_required
+def import_job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    return render(request, "partners/import_job.html", _job_context(_job(job_id)))
+
+
+@staff_required
+def import_job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """The part of the job page that htmx polls while the job runs."""
+    return render(request, "partners/import_job_status.html", _job_context(_job(job_id)))
+
+
+@staff_required
+@require_POST
+def import_job_run(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = _job(job_id)
+    try:
+        import_job_start(job=job)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Importing {job.valid_rows} rows of {job.filename}.")
+    return redirect("partner_import:job", job_id=job.public_id)
+
+
+@staff_required
+def import_job_errors(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = _job(job_id)
+    stem = job.filename.rsplit(".", 1)[0] or "import"
+    return _csv_download(import_job_error_report(job=job), f"{stem}-errors.csv")
