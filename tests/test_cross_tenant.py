@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from partners.models import ImportFormat, ImportJob
 from partners.services import contact_create, product_create, tier_create
 from slas.services import partner_request_open, sla_policy_save
 from tests.conftest import TenantClient, client_for
@@ -34,6 +35,9 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
             tier=tier,
         )
         contact = contact_create(partner=partner, actor=None, name=f"Beta Contact {marker}")
+        import_job = ImportJob.objects.create(
+            filename=f"beta-import-{marker}.csv", format=ImportFormat.CSV, content=b"ref,name\n"
+        )
         policy, _ = sla_policy_save(
             data={"slug": f"beta-sla-{marker}", "name": f"Beta SLA {marker}"}, actor=None
         )
@@ -48,6 +52,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "sku": product.sku,
         "slug": tier.slug,
         "api:partner-contact-detail:pk": contact.pk,
+        "job_id": import_job.public_id,
         "api:sla-detail:slug": policy.slug,
         "api:sla-versions:slug": policy.slug,
         "api:request-detail:pk": request.pk,
@@ -59,6 +64,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "format": "json",
     }
     secrets = [api_key.name, api_key.prefix, partner.name, product.name, tier.name, contact.name]
+    secrets.append(import_job.filename)
     secrets += [policy.name, request.subject]
     return {"samples": samples, "secrets": secrets}
 
