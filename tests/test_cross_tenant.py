@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from partners.models import ImportFormat, ImportJob
 from partners.services import contact_create, product_create, tier_create
+from prm.webhooks.models import Delivery
+from prm.webhooks.services import subscription_create, webhook_emit
+from slas.models import Notification
 from slas.services import partner_request_open, sla_policy_save
 from tests.conftest import TenantClient, client_for
 from tests.factories import ApiKeyFactory, PartnerFactory
@@ -35,13 +37,18 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
             tier=tier,
         )
         contact = contact_create(partner=partner, actor=None, name=f"Beta Contact {marker}")
-        import_job = ImportJob.objects.create(
-            filename=f"beta-import-{marker}.csv", format=ImportFormat.CSV, content=b"ref,name\n"
+        subscription, _secret = subscription_create(
+            url=f"https://beta-{marker}.example/hooks", events=["partner.updated"]
         )
+        webhook_emit(event="partner.updated", data={"ref": partner.ref})
+        delivery = Delivery.objects.get(subscription=subscription)
         policy, _ = sla_policy_save(
             data={"slug": f"beta-sla-{marker}", "name": f"Beta SLA {marker}"}, actor=None
         )
         request = partner_request_open(partner=partner, subject=f"Beta Request {marker}")
+        notice = Notification.objects.create(
+            user=partner.channel_manager, title=f"Beta Notice {marker}"
+        )
     samples = {
         # One entry per URL parameter name: a real id or ref in beta. Add new ones here
         # (or "namespace:url-name:parameter" for one URL) when a URL needs them.
@@ -49,23 +56,27 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "pk": api_key.pk,
         "ref": partner.ref,
         "partner_ref": partner.ref,
+        "subscription_id": subscription.pk,
+        "delivery_id": delivery.pk,
         "sku": product.sku,
         "slug": tier.slug,
         "api:partner-contact-detail:pk": contact.pk,
-        "job_id": import_job.public_id,
+        "contact_id": contact.pk,
         "api:sla-detail:slug": policy.slug,
         "api:sla-versions:slug": policy.slug,
         "api:request-detail:pk": request.pk,
         "api:request-respond:pk": request.pk,
         "api:request-resolve:pk": request.pk,
-        "contact_id": contact.pk,
+        "policy": policy.slug,
+        "number": 1,
+        "request_id": request.pk,
+        "notification_id": notice.pk,
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
     }
     secrets = [api_key.name, api_key.prefix, partner.name, product.name, tier.name, contact.name]
-    secrets.append(import_job.filename)
-    secrets += [policy.name, request.subject]
+    secrets += [policy.name, request.subject, notice.title]
     return {"samples": samples, "secrets": secrets}
 
 
