@@ -15,7 +15,7 @@ def test_a_manager_logs_a_call_and_it_is_pending_for_the_rollups(
 ) -> None:
     # given a partner
     with in_tenant(tenant_a):
-        partner = PartnerFactory(ref="callee")
+        partner = PartnerFactory.create(ref="callee")
     # when the manager logs a call in the browser
     response = alpha_manager.post(
         "/activity/calls/new/",
@@ -45,7 +45,7 @@ def test_an_invalid_contact_shows_the_service_error_and_stores_nothing(
 ) -> None:
     # given a partner
     with in_tenant(tenant_a):
-        PartnerFactory(ref="leadgen")
+        PartnerFactory.create(ref="leadgen")
     # when a contact is logged as converted before it was generated
     response = alpha_manager.post(
         "/activity/contacts/new/",
