@@ -127,21 +127,24 @@ def broker(url: str) -> Iterator[None]:
     """This process's Celery app publishes to (and pings through) `url` meanwhile.
 
     The app keeps a connection pool and a producer pool made for the URL it started
-    with; both are dropped so that the next use makes them for `url`, and again after."""
+    with; it is made to forget them, so that its next use makes them for `url`, and
+    again afterwards. kombu keeps pools per URL for the whole process, so the usual
+    one is left open (closed, it would fail every later test), and only the private
+    one is closed."""
 
-    def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+    def forget() -> None:
         app._pool = None
         app.amqp._producer_pool = None
 
     previous = app.conf.broker_url
-    reset()
+    forget()
     app.conf.broker_url = url
     try:
         yield
     finally:
-        reset()
+        if app._pool is not None:
+            app._pool.force_close_all()
+        forget()
         app.conf.broker_url = previous
 
 
