@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from partners.models import ImportFormat, ImportJob
 from partners.services import contact_create, product_create, tier_create
 from prm.webhooks.models import Delivery
 from prm.webhooks.services import subscription_create, webhook_emit
@@ -37,6 +38,9 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
             tier=tier,
         )
         contact = contact_create(partner=partner, actor=None, name=f"Beta Contact {marker}")
+        import_job = ImportJob.objects.create(
+            filename=f"beta-import-{marker}.csv", format=ImportFormat.CSV, content=b"ref,name\n"
+        )
         subscription, _secret = subscription_create(
             url=f"https://beta-{marker}.example/hooks", events=["partner.updated"]
         )
@@ -56,6 +60,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "pk": api_key.pk,
         "ref": partner.ref,
         "partner_ref": partner.ref,
+        "job_id": import_job.public_id,
         "subscription_id": subscription.pk,
         "delivery_id": delivery.pk,
         "sku": product.sku,
@@ -75,7 +80,15 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
     }
-    secrets = [api_key.name, api_key.prefix, partner.name, product.name, tier.name, contact.name]
+    secrets = [
+        import_job.filename,
+        api_key.name,
+        api_key.prefix,
+        partner.name,
+        product.name,
+        tier.name,
+        contact.name,
+    ]
     secrets += [policy.name, request.subject, notice.title]
     return {"samples": samples, "secrets": secrets}
 
