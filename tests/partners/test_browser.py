@@ -3,7 +3,6 @@ against gunicorn on the test database (the `live_server_url` fixture)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,27 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from partners.models import Partner
 from prm.accounts.models import Role, User
+from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.conftest import tenant_schema
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    # Tenants are served at <slug>.localhost; send them all to the loopback server.
-    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-]
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "Chromium is not installed: the browser tests drive Debian's chromium "
-            "package (apt-get install chromium); `shutil.which('chromium')` found nothing."
-        )
-    return path
 
 
 @pytest.mark.browser
