@@ -32,6 +32,12 @@ from .models import CallDirection, Counterpart, OrderStatus, SalesChannel
 
 BATCH_SIZE = 5000
 MONEY_LIMIT = Decimal("999999999999.99")
+CENT = Decimal("0.01")
+# The choices' values, computed once: an enum's `.values` builds a new list per call.
+ORDER_STATUSES = tuple(OrderStatus.values)
+SALES_CHANNELS = tuple(SalesChannel.values)
+CALL_DIRECTIONS = tuple(CallDirection.values)
+COUNTERPARTS = tuple(Counterpart.values)
 
 
 class RowError(Exception):
@@ -99,9 +105,10 @@ def _money(value: Any, *, required: bool) -> Decimal | None:
         raise ValueError(f"“{value}” is not an amount; send a number like 1234.50.") from None
     if not amount.is_finite() or amount < 0 or amount > MONEY_LIMIT:
         raise ValueError(f"{value} is out of range (0 to {MONEY_LIMIT}).")
-    if amount != amount.quantize(Decimal("0.01")):
+    cents = amount.quantize(CENT)
+    if amount != cents:
         raise ValueError(f"{value} has more than two decimals.")
-    return amount.quantize(Decimal("0.01"))
+    return cents
 
 
 def _count(value: Any, *, default: int | None) -> int:
@@ -111,6 +118,16 @@ def _count(value: Any, *, default: int | None) -> int:
         return default
     if isinstance(value, bool):
         raise ValueError(f"“{value}” is not a whole number.")
+    # Fast paths for the usual shapes (a JSON integer, a CSV field of digits); the
+    # answer is the one the Decimal path below would give.
+    if type(value) is int:
+        if 0 <= value <= 2_000_000_000:
+            return value
+        raise ValueError(f"“{value}” is not a whole number from 0 to 2000000000.")
+    if type(value) is str:
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and int(digits) <= 2_000_000_000:
+            return int(digits)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
@@ -135,7 +152,7 @@ def _flag(value: Any) -> bool:
     raise ValueError(f"“{value}” is not true or false.")
 
 
-def _choice(value: Any, choices: list[str], *, default: str | None) -> str:
+def _choice(value: Any, choices: tuple[str, ...], *, default: str | None) -> str:
     text = "" if value is None else str(value).strip()
     if not text:
         if default is None:
@@ -241,13 +258,11 @@ def _parse_order(raw: Mapping[str, Any], lookups: Lookups) -> tuple[Any, ...]:
     external_id = row.get("external_id", lambda v: _text(v, required=True, max_length=200))
     partner_id = row.get("partner", lookups.partner)
     product_id = row.get("product", lambda v: lookups.product(v, required=False))
-    status = row.get("status", lambda v: _choice(v, OrderStatus.values, default=None))
+    status = row.get("status", lambda v: _choice(v, ORDER_STATUSES, default=None))
     amount = row.get("amount", lambda v: _money(v, required=True))
     cost = row.get("cost", lambda v: _money(v, required=False))
     quantity = row.get("quantity", lambda v: _count(v, default=1))
-    channel = row.get(
-        "channel", lambda v: _choice(v, SalesChannel.values, default=SalesChannel.OTHER)
-    )
+    channel = row.get("channel", lambda v: _choice(v, SALES_CHANNELS, default=SalesChannel.OTHER))
     new_account = row.get("new_account", _flag)
     ordered_at = row.get("ordered_at", lambda v: _moment(v, required=True, zone=zone))
     closed_at = row.get("closed_at", lambda v: _moment(v, required=False, zone=zone))
@@ -281,9 +296,9 @@ def _parse_call(raw: Mapping[str, Any], lookups: Lookups) -> tuple[Any, ...]:
     row = _Row(raw)
     external_id = row.get("external_id", lambda v: _text(v, required=True, max_length=200))
     partner_id = row.get("partner", lookups.partner)
-    direction = row.get("direction", lambda v: _choice(v, CallDirection.values, default=None))
+    direction = row.get("direction", lambda v: _choice(v, CALL_DIRECTIONS, default=None))
     counterpart = row.get(
-        "counterpart", lambda v: _choice(v, Counterpart.values, default=Counterpart.CUSTOMER)
+        "counterpart", lambda v: _choice(v, COUNTERPARTS, default=Counterpart.CUSTOMER)
     )
     duration = row.get("duration_seconds", lambda v: _count(v, default=0))
     occurred_at = row.get("occurred_at", lambda v: _moment(v, required=True, zone=lookups.zone))
@@ -421,8 +436,41 @@ def _copy_value(value: Any) -> str:
     return text
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
+# _copy_value by exact type, for the types parsing produces; anything else (a str
+# subclass such as a choices default, say) goes through _copy_value itself.
+_COPY_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: "\\N",
+    bool: lambda value: "t" if value else "f",
+    datetime: datetime.isoformat,
+    str: _copy_text,
+    int: int.__str__,
+    Decimal: Decimal.__str__,
+}
+
+
+def _copy_field(value: Any) -> str:
+    format_value = _COPY_FORMATS.get(type(value))
+    return format_value(value) if format_value is not None else _copy_value(value)
+
+
 def _merge_sql(kind: Kind) -> str:
-    """One statement: upsert the staged batch, and put the touched days in the outbox."""
+    """One statement: upsert the staged batch, and put the touched days in the outbox.
+
+    A key already in the outbox is updated to itself rather than left alone (DO
+    NOTHING), because the update locks it until this transaction commits: a fold
+    (FOR UPDATE SKIP LOCKED) then leaves it for a later fold instead of folding it
+    without this uncommitted batch and deleting it, which would leave the day wrong
+    with nothing pending. Keys are written in one order, so two ingestions that
+    share keys wait for each other rather than deadlock."""
     columns = ", ".join(kind.columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in kind.columns if c != "external_id")
     changed = ", ".join(f"t.{c}" for c in kind.columns if c != "external_id")
@@ -443,8 +491,12 @@ def _merge_sql(kind: Kind) -> str:
             SELECT DISTINCT ON (external_id) {columns} FROM ingest_stage
             ORDER BY external_id, position DESC
         ), old AS (
+            -- One probe of the external_id index per staged row: as a plain join, a
+            -- table without fresh statistics can get a hash join that reads it all.
             SELECT {", ".join(f"t.{c}" for c in day_columns)}
-            FROM {kind.table} t JOIN src USING (external_id)
+            FROM src CROSS JOIN LATERAL (
+                SELECT * FROM {kind.table} o WHERE o.external_id = src.external_id LIMIT 1
+            ) t
         ), up AS (
             INSERT INTO {kind.table} AS t ({columns}, ingested_at, updated_at)
             SELECT {columns}, now(), now() FROM src
@@ -452,10 +504,11 @@ def _merge_sql(kind: Kind) -> str:
             WHERE ({changed}) IS DISTINCT FROM ({incoming})
             RETURNING (xmax = 0) AS inserted, {returned}
         ), dirty AS (
-            INSERT INTO reporting_pendingrollup (partner_id, day, created_at)
+            INSERT INTO reporting_pendingrollup AS p (partner_id, day, created_at)
             SELECT partner_id, day, now()
             FROM ({new_days} UNION {old_days}) AS days (partner_id, day)
-            ON CONFLICT (partner_id, day) DO NOTHING
+            ORDER BY partner_id, day
+            ON CONFLICT (partner_id, day) DO UPDATE SET created_at = p.created_at
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
                (SELECT count(*) FROM src)
@@ -471,15 +524,14 @@ def _stage(kind: Kind, rows: list[tuple[Any, ...]]) -> None:
             f"(position integer, {columns}) ON COMMIT DELETE ROWS"
         )
         cursor.execute(f"TRUNCATE ingest_stage_{kind.name}")
-        buffer = io.StringIO()
-        write = buffer.write
-        for position, row in enumerate(rows):
-            write(str(position))
-            for value in row:
-                write("\t")
-                write(_copy_value(value))
-            write("\n")
-        buffer.seek(0)
+        buffer = io.StringIO(
+            "".join(
+                [
+                    f"{position}\t" + "\t".join(map(_copy_field, row)) + "\n"
+                    for position, row in enumerate(rows)
+                ]
+            )
+        )
         cursor.copy_expert(
             f"COPY ingest_stage_{kind.name} (position, {', '.join(kind.columns)}) FROM STDIN",
             buffer,
