@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from prm.accounts.models import Role, User
+from prm.accounts.selectors import acting_user
 from slas.models import SlaPolicy
 
 from . import selectors, services
@@ -166,10 +167,6 @@ class DnsCheckSerializer(serializers.Serializer):
     recorded = serializers.ListField(child=serializers.CharField())
 
 
-def _actor(request: Request) -> User | None:
-    return request.user if isinstance(request.user, User) else None
-
-
 PARTNER_EXAMPLE = OpenApiExample(
     "A reseller",
     value={
@@ -225,7 +222,7 @@ class PartnerViewSet(viewsets.ModelViewSet):
         if not fields.get("channel_manager"):
             fields["channel_manager"] = default_channel_manager(request.user)
         partner = services.partner_create(
-            actor=_actor(request), status=status_value, reason=reason, **fields
+            actor=acting_user(request), status=status_value, reason=reason, **fields
         )
         partner = self.get_queryset().get(pk=partner.pk)
         return Response(PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
@@ -236,12 +233,16 @@ class PartnerViewSet(viewsets.ModelViewSet):
         status_value = fields.pop("status", None)
         reason = fields.pop("status_reason", "")
         services.partner_update(
-            partner=partner, actor=_actor(request), status=status_value, reason=reason, **fields
+            partner=partner,
+            actor=acting_user(request),
+            status=status_value,
+            reason=reason,
+            **fields,
         )
         return Response(PartnerSerializer(self.get_queryset().get(pk=partner.pk)).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.partner_delete(partner=self.get_object(), actor=_actor(request))
+        services.partner_delete(partner=self.get_object(), actor=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -349,20 +350,20 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         contact = services.contact_create(
-            partner=self.partner(), actor=_actor(request), **self._fields(request, False)
+            partner=self.partner(), actor=acting_user(request), **self._fields(request, False)
         )
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         contact = services.contact_update(
             contact=self.get_object(),
-            actor=_actor(request),
+            actor=acting_user(request),
             **self._fields(request, kwargs.get("partial", False)),
         )
         return Response(ContactSerializer(contact).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.contact_delete(contact=self.get_object(), actor=_actor(request))
+        services.contact_delete(contact=self.get_object(), actor=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -388,14 +389,14 @@ class ProductViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ProductSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = services.product_create(actor=_actor(request), **data.validated_data)
+        product = services.product_create(actor=acting_user(request), **data.validated_data)
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ProductSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
         product = services.product_update(
-            product=self.get_object(), actor=_actor(request), **data.validated_data
+            product=self.get_object(), actor=acting_user(request), **data.validated_data
         )
         return Response(ProductSerializer(product).data)
 
@@ -429,13 +430,13 @@ class TierViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = TierSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tier = services.tier_create(actor=_actor(request), **data.validated_data)
+        tier = services.tier_create(actor=acting_user(request), **data.validated_data)
         return Response(TierSerializer(tier).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = TierSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
         tier = services.tier_update(
-            tier=self.get_object(), actor=_actor(request), **data.validated_data
+            tier=self.get_object(), actor=acting_user(request), **data.validated_data
         )
         return Response(TierSerializer(tier).data)

@@ -15,7 +15,6 @@ from typing import Any
 
 import ijson
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -32,6 +31,7 @@ from partners.models import Partner
 from partners.selectors import partner_get_for_user, partner_list_for_user
 from prm.api.errors import error_body
 from prm.api.pagination import ActivityCursorPagination
+from prm.tenancy.db import current_time_zone
 
 from . import metrics
 from .ingest import KINDS, ingest
@@ -312,10 +312,6 @@ def _period(request: Request) -> metrics.Period:
     return metrics.Period(values["from"], values["to"])
 
 
-def _zone() -> str:
-    return str(getattr(getattr(connection, "tenant", None), "time_zone", "UTC") or "UTC")
-
-
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day, inclusive"),
     OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="last day, inclusive"),
@@ -371,7 +367,7 @@ class SummaryView(APIView):
     def get(self, request: Request) -> Response:
         period = _period(request)
         partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
-        with timezone.override(_zone()):
+        with timezone.override(current_time_zone()):
             return Response(metrics.summary(partners=partners, period=period))
 
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from partners.models import Partner, Product
+from prm.tenancy.db import current_time_zone
 
 from .models import CallDirection, Counterpart, OrderStatus, SalesChannel
 
@@ -556,11 +557,6 @@ def _batches(
         yield batch
 
 
-def tenant_zone() -> str:
-    tenant = getattr(connection, "tenant", None)
-    return str(getattr(tenant, "time_zone", None) or "UTC")
-
-
 def ingest(
     *,
     kind: str,
@@ -570,7 +566,7 @@ def ingest(
 ) -> IngestResult:
     """Validate and store `rows` of `kind` (orders, calls, contacts, inventory)."""
     spec = KINDS[kind]
-    tz = tenant_zone()
+    tz = current_time_zone()
     lookups = Lookups(ZoneInfo(tz))
     result = IngestResult()
     accepted = 0

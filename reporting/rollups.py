@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .ingest import tenant_zone
+from prm.tenancy.db import current_time_zone
+
 from .models import DailyRollup, RollupState
 
 COMPONENTS = (
@@ -154,7 +155,7 @@ RANGE_RESTRICT = (
 
 def fold_pending(*, limit: int = 5000) -> int:
     """Fold up to `limit` outbox keys into the rollups; returns how many were folded."""
-    tz = tenant_zone()
+    tz = current_time_zone()
     with transaction.atomic(), connection.cursor() as cursor:
         # The keys are taken out of the outbox first, before the raw rows are read: an
         # ingestion that touches one of these days from now on finds its key deleted by
@@ -203,7 +204,7 @@ def recompute(*, since: date | None = None, until: date | None = None) -> int:
     """Rebuild the rollups of the days from `since` up to (not including) `until` from
     raw rows; returns the rollup rows written. Pending keys of those days are settled
     by the rebuild, so the outbox is locked meanwhile."""
-    tz = tenant_zone()
+    tz = current_time_zone()
     since = since or date(1970, 1, 1)
     until = until or date(9999, 1, 1)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -222,7 +223,7 @@ def recompute(*, since: date | None = None, until: date | None = None) -> int:
 
 def activity_start() -> date | None:
     """The first tenant-local day with any activity."""
-    tz = tenant_zone()
+    tz = current_time_zone()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT min(first) FROM ("

@@ -3,7 +3,6 @@ overrides) and /api/v1/requests/ (partner requests and their clocks)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from partners.models import Partner
 from partners.selectors import partner_get_for_user
 from prm.accounts.models import User
+from prm.accounts.selectors import acting_user
 
 from . import selectors, services
 from .models import (
@@ -31,10 +31,6 @@ from .models import (
 )
 
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
-
-
-def _actor(request: Request) -> User | None:
-    return request.user if isinstance(request.user, User) else None
 
 
 @extend_schema_field(
@@ -108,7 +104,7 @@ class SlaPolicyViewSet(
         data = SlaPolicySerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         saved, _changed = services.sla_policy_save(
-            data=dict(data.validated_data), policy=policy, actor=_actor(request), source="api"
+            data=dict(data.validated_data), policy=policy, actor=acting_user(request), source="api"
         )
         return saved
 
@@ -127,11 +123,6 @@ class SlaPolicyViewSet(
         return Response(SlaPolicyVersionSerializer(versions, many=True).data)
 
 
-def _plain(value: Any) -> Any:
-    """Decimals as strings (money and hours stay exact in JSON), the rest as is."""
-    return str(value) if isinstance(value, Decimal) else value
-
-
 class EffectiveSlaView(APIView):
     """GET: the partner's effective SLA (its policy plus its own targets);
     PUT/PATCH {"overrides": {target: value or null}}: set its own targets."""
@@ -148,8 +139,8 @@ class EffectiveSlaView(APIView):
             "partner": partner.ref,
             "policy": partner.sla.slug,
             "policy_version": partner.sla.version,
-            "targets": {t.field: _plain(t.value) for t in targets},
-            "overrides": {t.field: _plain(t.value) for t in targets if t.overridden},
+            "targets": {t.field: t.value for t in targets},
+            "overrides": {t.field: t.value for t in targets if t.overridden},
             "calendar": {
                 key: value
                 for key, value in services.policy_data(partner.sla).items()
@@ -185,7 +176,9 @@ class EffectiveSlaView(APIView):
                     ]
                 }
             )
-        services.partner_sla_override_set(partner=partner, targets=overrides, actor=_actor(request))
+        services.partner_sla_override_set(
+            partner=partner, targets=overrides, actor=acting_user(request)
+        )
         return Response(self.body(partner))
 
     patch = put
@@ -226,9 +219,9 @@ class PartnerRequestSerializer(serializers.ModelSerializer):
             reading = services.read_clock(request, clock)
             result[clock] = {
                 "state": reading.state,
-                "target_hours": _plain(getattr(request, f"{clock}_target_hours")),
+                "target_hours": getattr(request, f"{clock}_target_hours"),
                 "due_at": reading.due_at,
-                "used": _plain(reading.used),
+                "used": reading.used,
                 "business_seconds_left": int(reading.left.total_seconds())
                 if reading.left is not None
                 else None,
@@ -272,7 +265,7 @@ class PartnerRequestViewSet(
                 {"partner": ["There is no partner with this ref."]}
             ) from error
         created = services.partner_request_open(
-            partner=partner, raised_by=_actor(request), **fields
+            partner=partner, raised_by=acting_user(request), **fields
         )
         return Response(PartnerRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -15,11 +15,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
+from prm.tenancy.db import current_time_zone
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
 from reporting.models import DailyRollup
@@ -52,7 +53,7 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(str(getattr(getattr(connection, "tenant", None), "time_zone", "UTC") or "UTC"))
+    return ZoneInfo(current_time_zone())
 
 
 def _month_end_moment(month: date) -> datetime:

@@ -17,3 +17,9 @@ def tenant_connection() -> DatabaseWrapper:
 
 def current_schema() -> str:
     return str(tenant_connection().schema_name)
+
+
+def current_time_zone() -> str:
+    """The time zone of the tenant the connection is set to (its days are days there)."""
+    tenant = getattr(connection, "tenant", None)
+    return str(getattr(tenant, "time_zone", None) or "UTC")

@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prm.accounts.models import ApiKey, User
+from prm.accounts.models import ApiKey
+from prm.accounts.selectors import acting_user
 
 from . import services
 from .models import Attempt, Delivery, Subscription, WebhookEvent
@@ -95,10 +96,6 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
-def _actor(request: Request) -> User | None:
-    return request.user if isinstance(request.user, User) else None
-
-
 class SubscriptionViewSet(viewsets.ModelViewSet):
     permission_classes = [IsTenantAdminOrWriteKey]
     serializer_class = SubscriptionSerializer
@@ -116,7 +113,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
             url=data.validated_data["url"],
             events=data.validated_data["events"],
             description=data.validated_data.get("description", ""),
-            actor=_actor(request),
+            actor=acting_user(request),
         )
         body = CreatedSubscriptionSerializer(subscription).data
         body["secret"] = secret
