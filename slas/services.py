@@ -40,6 +40,7 @@ from .models import (
     SlaPolicy,
     SlaPolicyVersion,
 )
+from .selectors import notification_list
 
 AT_RISK_FRACTION = Decimal("0.8")
 
@@ -623,3 +624,11 @@ def sla_event_mail_send(*, event: SlaEvent) -> bool:
         locked.notified_at = timezone.now()
         locked.save(update_fields=["notified_at"])
     return True
+
+
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark the user's unread notifications (or one of them) read; returns how many."""
+    unread = notification_list(user=user, unread_only=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

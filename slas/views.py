@@ -500,19 +500,6 @@ def partner_override(request: HttpRequest, ref: str) -> HttpResponse:
 # --- notifications ----------------------------------------------------------------------
 
 
-def _notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    """Mark the user's unread notifications (or one of them) read.
-
-    A write outside slas.services, kept this small on purpose: the user's own rows,
-    reached through the user-scoped selector, no side effects. It belongs in
-    services.py as `notification_mark_read` once that module takes it.
-    """
-    unread = selectors.notification_list(user=user, unread_only=True)
-    if notification_id is not None:
-        unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
-
-
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
@@ -538,7 +525,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     notification = get_object_or_404(
         selectors.notification_list(user=request.user), pk=notification_id
     )
-    _notifications_mark_read(user=_actor(request), notification_id=notification.pk)
+    services.notifications_mark_read(user=_actor(request), notification_id=notification.pk)
     if "open" in request.POST and notification.link:
         return redirect(_safe_next(request, notification.link, reverse("slas:notifications")))
     return redirect(_safe_next(request, request.POST.get("next"), reverse("slas:notifications")))
@@ -547,6 +534,6 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = _notifications_mark_read(user=_actor(request))
+    count = services.notifications_mark_read(user=_actor(request))
     messages.success(request, f"{count} notification{'' if count == 1 else 's'} marked read.")
     return redirect("slas:notifications")
