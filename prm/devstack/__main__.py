@@ -54,15 +54,22 @@ def data_stores() -> Iterator[dict[str, str]]:
 
 class Supervisor:
     """Starts the processes, each in its own session so a Ctrl-C reaches us first,
-    and stops them all, in reverse order, however we are stopped."""
+    restarts one that dies (a Celery worker exits when Redis restarts under it), and
+    stops them all, in reverse order, however we are stopped."""
+
+    RESTARTS = 5  # at most this many restarts of one process ...
+    WINDOW = 300.0  # ... within this many seconds; then the run gives up.
 
     def __init__(self) -> None:
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.restarts: dict[str, list[float]] = {}
         self.stopping = False
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> None:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
         self.processes.append((name, process))
+        self.commands[name] = (command, environment)
 
     def exited(self) -> tuple[str, int] | None:
         for name, process in self.processes:
@@ -71,13 +78,32 @@ class Supervisor:
                 return name, code
         return None
 
+    def keep_alive(self) -> tuple[str, int] | None:
+        """Restart what has exited; the process that exited too often, if one did."""
+        for index, (name, process) in enumerate(self.processes):
+            code = process.poll()
+            if code is None:
+                continue
+            now = time.monotonic()
+            recent = [at for at in self.restarts.get(name, []) if now - at < self.WINDOW]
+            if len(recent) >= self.RESTARTS:
+                return name, code
+            self.restarts[name] = [*recent, now]
+            log(f"{name} exited with status {code}; restarting it")
+            command, environment = self.commands[name]
+            self.processes[index] = (
+                name,
+                subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True),
+            )
+        return None
+
     def stop(self) -> None:
         self.stopping = True
         for _name, process in reversed(self.processes):
             if process.poll() is None:
                 with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 15
         for _name, process in reversed(self.processes):
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -85,6 +111,26 @@ class Supervisor:
                 with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            # The group may outlive its leader (a prefork child finishing a task).
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def stop_on_signals() -> None:
+    """SIGINT and SIGTERM interrupt the run once; later ones are ignored, so a second
+    signal cannot cut the shutdown short. `make` forwards the SIGTERM its process
+    group already got, so two usually arrive together."""
+    received = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal received
+        if received:
+            return
+        received = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
 
 def manage(environment: dict[str, str], *arguments: str) -> str:
@@ -122,11 +168,7 @@ def run(_arguments: argparse.Namespace) -> int:
     bind = os.environ.get("HOST", "127.0.0.1")
     supervisor = Supervisor()
 
-    def on_signal(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals()
     try:
         with data_stores() as environment:
             try:
@@ -217,9 +259,9 @@ def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port:
     )
     wait_healthy(port, host, supervisor)
     print(banner(host, port, logins), flush=True)
-    while (failed := supervisor.exited()) is None:
+    while (failed := supervisor.keep_alive()) is None:
         time.sleep(0.5)
-    log(f"{failed[0]} exited with status {failed[1]}; stopping the rest")
+    log(f"{failed[0]} kept exiting (last status {failed[1]}); stopping the rest")
     return 1
 
 
