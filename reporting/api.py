@@ -34,7 +34,7 @@ from prm.api.pagination import ActivityCursorPagination
 from prm.tenancy.db import current_time_zone
 
 from . import metrics
-from .ingest import KINDS, ingest
+from .ingest import KINDS, RowsUnreadable, ingest
 from .models import Call, InventorySnapshot, Lead, Order
 
 MAX_PERIOD_DAYS = 3700
@@ -259,10 +259,8 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
         stream = io.BufferedReader(raw, buffer_size=256 * 1024)
         try:
             result = ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
-        except BodyTooLarge:
-            return self._too_large(limit)
-        except BodyNotParsable as error:
-            return Response(error_body(400, "parse_error", str(error)), status=400)
+        except RowsUnreadable as failure:
+            return self._unreadable(failure, limit)
         body = result.as_dict()
         stored = result.created + result.updated + result.unchanged
         if result.error_count and (atomic or not stored):
@@ -271,6 +269,29 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
             )
             return Response({**error_body(400, "invalid", message), **body}, status=400)
         return Response(body, status=status.HTTP_200_OK)
+
+    def _unreadable(self, failure: RowsUnreadable, limit: int) -> Response:
+        """400 or 413 for a body that broke off; without atomic=true the batches read
+        before the break are stored, and the answer says how many."""
+        if isinstance(failure.cause, BodyTooLarge):
+            code, status_code = "too_large", 413
+            message = f"The body is larger than {limit} bytes; send it in parts."
+        elif isinstance(failure.cause, BodyNotParsable):
+            code, status_code, message = "parse_error", 400, str(failure.cause)
+        else:
+            raise failure.cause
+        result = failure.result
+        stored = result.created + result.updated + result.unchanged
+        if stored:
+            message += (
+                f" The first {result.received} rows were read and {stored} of them "
+                "stored (send atomic=true for all or nothing); the rest was not."
+            )
+        else:
+            message += " Nothing was stored."
+        return Response(
+            {**error_body(status_code, code, message), **result.as_dict()}, status=status_code
+        )
 
     def _too_large(self, limit: int) -> Response:
         return Response(

@@ -41,6 +41,32 @@ CALL_DIRECTIONS = tuple(CallDirection.values)
 COUNTERPARTS = tuple(Counterpart.values)
 
 
+class RowsUnreadable(Exception):
+    """Reading the rows failed part-way (a body too large, or not parsable).
+
+    Without `atomic`, the batches before the failure are stored: `result` counts them,
+    so the caller can say so. With `atomic`, nothing is stored and `result` says that.
+    """
+
+    def __init__(self, cause: Exception, result: IngestResult | None = None):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.result = result or IngestResult()
+
+
+def _reading(rows: Iterable[Any]) -> Iterator[Any]:
+    """`rows`, with a failure of the reader itself told apart from a failure to store."""
+    iterator = iter(rows)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:
+            raise RowsUnreadable(error) from error
+        yield row
+
+
 class RowError(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
@@ -562,10 +588,11 @@ def ingest(
     kind: str,
     rows: Iterable[Mapping[str, Any]],
     atomic: bool = False,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> IngestResult:
     """Validate and store `rows` of `kind` (orders, calls, contacts, inventory)."""
     spec = KINDS[kind]
+    batch_size = batch_size or BATCH_SIZE
     tz = current_time_zone()
     lookups = Lookups(ZoneInfo(tz))
     result = IngestResult()
@@ -573,7 +600,7 @@ def ingest(
 
     def run_batches() -> None:
         nonlocal accepted
-        for batch in _batches(rows, batch_size):
+        for batch in _batches(_reading(rows), batch_size):
             result.received += len(batch)
             lookups.prefetch(batch)
             valid: list[tuple[Any, ...]] = []
@@ -595,17 +622,24 @@ def ingest(
                 accepted += distinct
                 transaction.on_commit(schedule_fold)
 
-    if atomic:
-        try:
-            with transaction.atomic():
-                run_batches()
-                if result.error_count:
-                    raise _Rollback
-        except _Rollback:
-            result.created = result.updated = 0
-            accepted = 0
-    else:
-        run_batches()
+    try:
+        if atomic:
+            try:
+                with transaction.atomic():
+                    run_batches()
+                    if result.error_count:
+                        raise _Rollback
+            except (_Rollback, RowsUnreadable) as error:
+                result.created = result.updated = 0
+                accepted = 0
+                if isinstance(error, RowsUnreadable):
+                    raise
+        else:
+            run_batches()
+    except RowsUnreadable as error:
+        result.unchanged = max(0, accepted - result.created - result.updated)
+        error.result = result
+        raise
     result.unchanged = max(0, accepted - result.created - result.updated)
     return result
 

@@ -383,6 +383,51 @@ def test_a_body_that_does_not_parse_is_400(
     assert stored_orders(alpha_catalogue) == {}
 
 
+def test_a_body_that_breaks_off_after_stored_batches_says_what_was_stored(
+    alpha_api: TenantClient, alpha_catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given batches of two rows and a body whose sixth line does not parse
+    monkeypatch.setattr("reporting.ingest.BATCH_SIZE", 2)
+    acme = alpha_catalogue.ref("acme")
+    lines = [json.dumps(order(f"part-{index}", acme)) for index in range(5)]
+    body = ("\n".join(lines) + '\n{"external_id": \n').encode()
+
+    # when it is sent without atomic=true
+    response = alpha_api.generic(
+        "POST", f"{ACTIVITY}orders/", body, content_type="application/x-ndjson"
+    )
+
+    # then the answer is a parse error that says the first two batches were stored
+    assert response.status_code == 400, response.content
+    answer = response.json()
+    assert answer["code"] == "parse_error"
+    assert (answer["received"], answer["created"], answer["updated"]) == (4, 4, 0)
+    assert "first 4 rows were read and 4 of them stored" in answer["message"]
+    assert set(stored_orders(alpha_catalogue)) == {f"part-{index}" for index in range(4)}
+
+
+def test_an_atomic_body_that_breaks_off_stores_nothing(
+    alpha_api: TenantClient, alpha_catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the same broken body, sent with atomic=true
+    monkeypatch.setattr("reporting.ingest.BATCH_SIZE", 2)
+    acme = alpha_catalogue.ref("acme")
+    lines = [json.dumps(order(f"whole-{index}", acme)) for index in range(5)]
+    body = ("\n".join(lines) + '\n{"external_id": \n').encode()
+
+    # when it is sent
+    response = alpha_api.generic(
+        "POST", f"{ACTIVITY}orders/?atomic=true", body, content_type="application/x-ndjson"
+    )
+
+    # then nothing was stored, and the answer says so
+    assert response.status_code == 400, response.content
+    answer = response.json()
+    assert (answer["created"], answer["updated"]) == (0, 0)
+    assert "Nothing was stored" in answer["message"]
+    assert stored_orders(alpha_catalogue) == {}
+
+
 # --- who may send -----------------------------------------------------------------------------
 
 
