@@ -4,12 +4,14 @@ rollups from raw activity, and gives exactly what the incremental folds gave."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 
+from reporting import rollups, tasks
 from reporting.models import DailyRollup
 from tests.commands import run_manage
 from tests.conftest import TenantClient, tenant_schema
@@ -192,3 +194,22 @@ def test_a_tenant_without_activity_has_nothing_to_rebuild(db: None, tenant_b: An
     result = run_manage("recompute_metrics", "--tenant", "beta")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "beta has no activity; nothing to rebuild."
+
+
+def test_reconcile_counts_its_recent_days_in_the_tenant_time_zone(
+    db: None, tenant_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a tenant in Kiritimati (UTC+14) at 11:00 UTC on 1 January, already the 2nd there
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: datetime(2026, 1, 1, 11, 0, tzinfo=UTC)
+    )
+    rebuilt_since: list[date] = []
+    monkeypatch.setattr(rollups, "recompute", lambda *, since: rebuilt_since.append(since))
+    with tenant_schema(tenant_a):
+        monkeypatch.setattr(connection.tenant, "time_zone", "Pacific/Kiritimati")
+
+        # when the nightly reconciliation rebuilds the last day
+        tasks.reconcile.run(days=1)
+
+    # then "the last day" starts at the 1st of January there, not the 31st of December
+    assert rebuilt_since == [date(2026, 1, 1)]
