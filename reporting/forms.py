@@ -1,11 +1,10 @@
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from partners.models import Partner
 
-from .models import CallDirection, Counterpart
+from .manual_entry import CallEntryForm, ContactEntryForm
 
 
 def _partner_choices() -> list[tuple[str, str]]:
@@ -16,7 +15,10 @@ def _partner_choices() -> list[tuple[str, str]]:
 
 
 class _ActivityForm(forms.Form):
+    """Staff choose the partner; the partner portal uses the entry forms without it."""
+
     partner = forms.ChoiceField(choices=())
+    field_order = ["partner"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -25,24 +27,10 @@ class _ActivityForm(forms.Form):
         partner.choices = _partner_choices()
 
 
-class CallForm(_ActivityForm):
-    direction = forms.ChoiceField(choices=CallDirection.choices)
-    counterpart = forms.ChoiceField(
-        choices=Counterpart.choices, help_text="Channel team: a call between you and the partner."
-    )
-    duration_minutes = forms.DecimalField(min_value=0, max_value=1440, decimal_places=1, initial=5)
-    occurred_at = forms.DateTimeField(
-        initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+class CallForm(_ActivityForm, CallEntryForm):
+    pass
 
 
-class ContactForm(_ActivityForm):
-    source = forms.CharField(max_length=100, required=False, help_text="e.g. web, event, referral")
-    created_at = forms.DateTimeField(
-        label="Generated at",
-        initial=timezone.now,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    converted_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+class ContactForm(_ActivityForm, ContactEntryForm):
+    pass
+

@@ -3,9 +3,6 @@ through the same ingestion service as the API."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +11,7 @@ from django.shortcuts import redirect, render
 from prm.web.access import staff_required
 
 from .forms import CallForm, ContactForm
-from .ingest import ingest
+from .manual_entry import CALLS, CONTACTS, form_errors_from, manual_entry_record
 from .models import Call, Lead, Order
 
 KINDS = {
@@ -45,34 +42,18 @@ def activity(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _record(request: HttpRequest, form: Any, kind: str, row: dict[str, Any]) -> bool:
-    """Store one row through ingest(); its field errors go back onto the form."""
-    result = ingest(kind=kind, rows=[{"external_id": f"manual-{uuid.uuid4()}", **row}])
-    if result.errors:
-        for field, field_messages in result.errors[0]["errors"].items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-        return False
-    return True
-
-
 @staff_required
 def call_new(request: HttpRequest) -> HttpResponse:
     form = CallForm(request.POST or None, initial={"partner": request.GET.get("partner", "")})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        row = {
-            "partner": data["partner"],
-            "direction": data["direction"],
-            "counterpart": data["counterpart"],
-            "duration_seconds": int(data["duration_minutes"] * 60),
-            "occurred_at": data["occurred_at"].isoformat(),
-        }
-        if _record(request, form, "calls", row):
+        partner = form.cleaned_data["partner"]
+        errors = manual_entry_record(kind=CALLS, partner_ref=partner, row=form.row())
+        if not errors:
             messages.success(
                 request, "The call is logged; the partner's metrics include it shortly."
             )
-            return redirect(f"{_activity_url()}?kind=calls&partner={data['partner']}")
+            return redirect(f"{_activity_url()}?kind=calls&partner={partner}")
+        form_errors_from(form, errors)
     return render(request, "reporting/entry_form.html", {"form": form, "title": "Log a call"})
 
 
@@ -80,18 +61,14 @@ def call_new(request: HttpRequest) -> HttpResponse:
 def contact_new(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None, initial={"partner": request.GET.get("partner", "")})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        row = {
-            "partner": data["partner"],
-            "source": data["source"],
-            "created_at": data["created_at"].isoformat(),
-            "converted_at": data["converted_at"].isoformat() if data["converted_at"] else "",
-        }
-        if _record(request, form, "contacts", row):
+        partner = form.cleaned_data["partner"]
+        errors = manual_entry_record(kind=CONTACTS, partner_ref=partner, row=form.row())
+        if not errors:
             messages.success(
                 request, "The contact is logged; the partner's metrics include it shortly."
             )
-            return redirect(f"{_activity_url()}?kind=contacts&partner={data['partner']}")
+            return redirect(f"{_activity_url()}?kind=contacts&partner={partner}")
+        form_errors_from(form, errors)
     return render(request, "reporting/entry_form.html", {"form": form, "title": "Log a contact"})
 
 
