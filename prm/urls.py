@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/", include("prm.accounts.urls")),
     path("partners/import/", include("partners.urls_import")),
     path("partners/", include("partners.urls")),
-    path("activity/", include("reporting.urls")),
+    path("", include("reporting.urls")),
     path("slas/", include("slas.urls")),
     path("", include("prm.api.urls")),
 ]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from partners.models import Partner, PartnerStatus, StatusChange
@@ -109,19 +109,53 @@ def partner_series(*, partner: Partner, period: Period, interval: str) -> list[d
     rollups = DailyRollup.objects.filter(
         partner=partner, day__gte=period.start, day__lte=period.end
     )
+    return _series(rollups, period, interval)
+
+
+def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> list[dict[str, Any]]:
+    """Like partner_series, summed over `partners` (one GROUP BY in SQL)."""
+    rollups = DailyRollup.objects.filter(
+        partner__in=partners, day__gte=period.start, day__lte=period.end
+    )
+    return _series(rollups, period, interval)
+
+
+def _series(rollups: QuerySet[DailyRollup], period: Period, interval: str) -> list[dict[str, Any]]:
     by_bucket: dict[date, dict[str, Any]]
     if interval == "day":
-        by_bucket = {row["day"]: dict(row) for row in rollups.values("day").annotate(**_sums())}
+        by_bucket = {
+            row["day"]: dict(row) for row in rollups.order_by().values("day").annotate(**_sums())
+        }
     else:
         trunc = TruncWeek("day") if interval == "week" else TruncMonth("day")
-        grouped = rollups.annotate(bucket=trunc).values("bucket").annotate(**_sums())
+        grouped = rollups.annotate(bucket=trunc).order_by().values("bucket").annotate(**_sums())
         by_bucket = {_as_date(row["bucket"]): dict(row) for row in grouped}
-    series = []
+    rows = []
     for start in _buckets(period, interval):
         values = _clean(by_bucket.get(start, {}))
         values.pop("inventory_listed")
-        series.append({"start": start, **values, **derive(values)})
-    return series
+        rows.append({"start": start, **values, **derive(values)})
+    return rows
+
+
+def inventory_listed(*, partners: QuerySet[Partner], period: Period) -> int | None:
+    """Items listed in the online stores of `partners` over the period: the sum of each
+    partner's last snapshot in it (None when no partner has one)."""
+    last_per_partner = (
+        DailyRollup.objects.filter(
+            partner__in=partners,
+            day__gte=period.start,
+            day__lte=period.end,
+            inventory_listed__isnull=False,
+        )
+        .order_by("partner_id", "-day")
+        .distinct("partner_id")
+        .values("pk")
+    )
+    total = DailyRollup.objects.filter(pk__in=last_per_partner).aggregate(
+        total=Sum("inventory_listed")
+    )["total"]
+    return int(total) if total is not None else None
 
 
 def _as_date(value: Any) -> date:
@@ -144,6 +178,44 @@ def _buckets(period: Period, interval: str) -> Iterable[date]:
         while current <= period.end:
             yield current
             current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# Breakdowns: the partner attribute each groups by, and the one naming the group.
+BREAKDOWNS = {
+    "tier": ("partner__tier__slug", "partner__tier__name"),
+    "country": ("partner__country", "partner__country"),
+    "product": ("partner__products__sku", "partner__products__name"),
+}
+
+
+def breakdown(*, partners: QuerySet[Partner], period: Period, by: str) -> list[dict[str, Any]]:
+    """Every component and metric of `partners` over the period, grouped by tier,
+    country or product (one GROUP BY in SQL), largest revenue first; `partners` in a
+    row counts those with rollups in the period. Rollups have no product dimension,
+    so "product" groups the partners that carry each product: a partner with two
+    products counts under both, and the rows can add up to more than the total."""
+    key, label = BREAKDOWNS[by]
+    grouped = (
+        DailyRollup.objects.filter(partner__in=partners, day__gte=period.start, day__lte=period.end)
+        .order_by()
+        .values(key, label)
+        .annotate(active_partners=Count("partner_id", distinct=True), **_sums())
+    )
+    rows = []
+    for row in grouped:
+        values = _clean(row)
+        values.pop("inventory_listed")
+        rows.append(
+            {
+                "key": row[key] or "",
+                "label": str(row[label] or ""),
+                "partners": row["active_partners"],
+                **values,
+                **derive(values),
+            }
+        )
+    rows.sort(key=lambda row: (-row["revenue"], row["label"]))
+    return rows
 
 
 def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:

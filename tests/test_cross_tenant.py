@@ -79,6 +79,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",
+        "reporting:dashboard_export:table": "metrics",
     }
     secrets = [
         import_job.filename,

@@ -23,7 +23,6 @@ def _items_for(user: Any) -> list[dict[str, str] | None]:
             _item("Dashboard", "web:home", "speedometer2"),
             _item("Partners", "partners:list", "people"),
             _item("SLAs", "slas:list", "clipboard-check"),
-            _item("Reports", "reporting:dashboard", "graph-up"),
             _item("Activity", "reporting:activity", "activity"),
         ]
         if user.is_tenant_admin:

@@ -1,0 +1,458 @@
+"""Scorecards: the tiles and charts of a set of partners over a period, compared with
+the period of equal length just before it. Read from the daily rollups only (through
+reporting.metrics), so their cost grows with partners x days, never with events.
+
+The channel manager dashboard (`/`), the partner page and the partner portal build
+their scorecards with the same pieces:
+
+    from reporting.dashboard import previous_period, scorecard
+    from reporting.forms import PeriodForm
+
+    form = PeriodForm(request.GET)          # period=month|30d|quarter|year|custom, from, to
+    if form.is_valid():
+        period = form.chosen_period()       # reporting.metrics.Period, in the tenant's days
+        card = scorecard(
+            partners=Partner.objects.filter(pk=partner.pk),   # any partner queryset
+            period=period,
+            previous=previous_period(period),
+            tiles=PARTNER_TILES,            # optional: which tiles, in which order
+        )
+
+and in the template (Chart.js and the chart script are loaded by the includes' caller):
+
+    {% include "reporting/_period_form.html" with form=form %}
+    {% include "reporting/_tiles.html" with scorecard=card %}
+    {% include "reporting/_charts.html" with scorecard=card %}
+    ...
+    {% block scripts %}{% include "reporting/_chart_scripts.html" %}{% endblock %}
+
+Every chart comes with a table of the same numbers (a <details> under it), and every
+tile carries `data-metric` (the metrics API key) and `data-value` (the API's value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_countries import countries
+
+from partners.models import Partner
+from prm.tenancy.db import current_time_zone
+
+from . import metrics
+from .metrics import Period
+
+# --- periods ---------------------------------------------------------------------------
+
+PRESETS = {
+    "month": "This month",
+    "30d": "Last 30 days",
+    "quarter": "This quarter",
+    "year": "This year",
+    "custom": "Custom",
+}
+DEFAULT_PRESET = "month"
+MAX_PERIOD_DAYS = 3700  # as the metrics API
+
+
+def tenant_today() -> date:
+    """Today in the tenant's time zone (the days rollups are kept in)."""
+    return timezone.localdate(timezone=ZoneInfo(current_time_zone()))
+
+
+def preset_period(preset: str, today: date) -> Period:
+    """The period a preset names, up to and including `today` (the tenant's day)."""
+    if preset == "30d":
+        return Period(today - timedelta(days=29), today)
+    if preset == "quarter":
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        return Period(today.replace(month=first_month, day=1), today)
+    if preset == "year":
+        return Period(today.replace(month=1, day=1), today)
+    if preset == "month":
+        return Period(today.replace(day=1), today)
+    raise ValueError(f"no preset {preset!r}")
+
+
+def previous_period(period: Period) -> Period:
+    """The period of equal length that ends the day before `period` starts."""
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1))
+
+
+def interval_for(period: Period) -> str:
+    """Chart buckets: days up to three months, weeks up to two years, then months."""
+    if period.days <= 92:
+        return "day"
+    if period.days <= 731:
+        return "week"
+    return "month"
+
+
+# --- tiles -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    key: str  # the metrics API key
+    label: str
+    unit: str  # money, count, percent (a 0..1 ratio), days, number, hours (from seconds)
+    help: str = ""
+    lower_is_better: bool = False
+
+
+TILE_SPECS = (
+    TileSpec("revenue", "Revenue", "money", "won orders, on the day they closed"),
+    TileSpec("orders_won", "Won orders", "count"),
+    TileSpec("win_rate", "Win rate", "percent", "won / (won + lost)"),
+    TileSpec("avg_order_value", "Average order value", "money", "revenue / won orders"),
+    TileSpec("margin", "Margin", "money", "revenue - cost"),
+    TileSpec("cost_per_sale", "Cost per sale", "money", "cost / won orders", True),
+    TileSpec("avg_item_price", "Average item price", "money", "revenue / items sold"),
+    TileSpec(
+        "avg_days_between_orders",
+        "Days between orders",
+        "days",
+        "first to last won order / (won orders - 1)",
+        True,
+    ),
+    TileSpec("orders_opened", "Orders opened", "count"),
+    TileSpec("orders_lost", "Lost orders", "count", lower_is_better=True),
+    TileSpec("cost", "Cost of sales", "money", "of won orders", True),
+    TileSpec("items_sold", "Items sold", "count"),
+    TileSpec("items_online_store", "Items sold online", "count", "online direct store"),
+    TileSpec("items_display_shelf", "Items from display shelves", "count"),
+    TileSpec("new_accounts", "New accounts", "count", "sales that opened an account"),
+    TileSpec("calls_made", "Calls made", "count"),
+    TileSpec("calls_received", "Calls received", "count"),
+    TileSpec("channel_calls", "Channel calls", "count", "with the channel team"),
+    TileSpec("call_seconds", "Call time", "hours"),
+    TileSpec("contacts_generated", "Contacts generated", "count"),
+    TileSpec("contacts_converted", "Contacts converted", "count"),
+    TileSpec("partners_sold", "Partners that sold", "count", "with a won order"),
+    TileSpec("affiliates_converted", "Affiliates converted", "count", "became affiliates"),
+    TileSpec(
+        "contacts_per_partner", "Contacts per partner", "number", "contacts / partners counted"
+    ),
+    TileSpec("partners", "Partners counted", "count", "not terminated"),
+    TileSpec("inventory_listed", "Items listed online", "count", "last snapshot in the period"),
+)
+TILES_BY_KEY = {spec.key: spec for spec in TILE_SPECS}
+DASHBOARD_TILES = tuple(spec.key for spec in TILE_SPECS)
+# A single partner: the tenant-wide counts of partners say nothing there.
+PARTNER_TILES = tuple(
+    key
+    for key in DASHBOARD_TILES
+    if key not in ("partners_sold", "affiliates_converted", "contacts_per_partner", "partners")
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    spec: TileSpec
+    value: Any
+    previous: Any
+    change: Any  # value - previous, None when either is None
+    change_percent: Decimal | None  # None when previous is 0 or None
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def trend(self) -> str:
+        if self.change is None or self.change == 0:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+    @property
+    def is_good(self) -> bool | None:
+        if self.trend == "flat":
+            return None
+        return (self.trend == "up") != self.spec.lower_is_better
+
+
+def make_tile(spec: TileSpec, value: Any, previous: Any) -> Tile:
+    change = None if value is None or previous is None else value - previous
+    percent = None
+    if change is not None and previous:
+        ratio = Decimal(change) * 100 / Decimal(previous)
+        percent = ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Tile(spec, value, previous, change, percent)
+
+
+def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
+    """The metrics summary of `partners` (exactly what GET /api/v1/metrics/summary/
+    answers), plus the items listed online (each partner's last snapshot, summed)."""
+    with timezone.override(current_time_zone()):
+        values = metrics.summary(partners=partners, period=period)
+    values["inventory_listed"] = metrics.inventory_listed(partners=partners, period=period)
+    return values
+
+
+# --- charts ----------------------------------------------------------------------------
+
+SERIES_CHARTS = (
+    ("revenue", "Revenue", "bar", (("revenue", "Revenue"),), "money"),
+    ("orders", "Won orders", "bar", (("orders_won", "Won orders"),), "count"),
+    (
+        "calls",
+        "Calls made and received",
+        "line",
+        (("calls_made", "Made"), ("calls_received", "Received")),
+        "count",
+    ),
+    ("contacts", "Contacts generated", "bar", (("contacts_generated", "Generated"),), "count"),
+)
+
+
+def chart(
+    *,
+    chart_id: str,
+    title: str,
+    kind: str,
+    labels: Sequence[str],
+    datasets: Iterable[tuple[str, Sequence[Any]]],
+    unit: str,
+    label_heading: str,
+) -> dict[str, Any]:
+    """What templates/reporting/_chart.html draws: a Chart.js spec (`config`, numbers
+    as floats) and the same numbers, exact, for its table (`rows`)."""
+    datasets = list(datasets)
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "unit": unit,
+        "label_heading": label_heading,
+        "headings": [name for name, _values in datasets],
+        "rows": [
+            {"label": label, "values": [values[index] for _name, values in datasets]}
+            for index, label in enumerate(labels)
+        ],
+        "config": {
+            "type": kind,
+            "labels": list(labels),
+            "datasets": [
+                {"label": name, "data": [float(value or 0) for value in values]}
+                for name, values in datasets
+            ],
+        },
+    }
+
+
+def bucket_label(start: date, interval: str) -> str:
+    if interval == "month":
+        return start.strftime("%Y-%m")
+    if interval == "week":
+        return f"week of {start.isoformat()}"
+    return start.isoformat()
+
+
+def series_charts(rows: list[dict[str, Any]], interval: str, prefix: str) -> list[dict[str, Any]]:
+    labels = [bucket_label(row["start"], interval) for row in rows]
+    heading = {"day": "Day", "week": "Week", "month": "Month"}[interval]
+    return [
+        chart(
+            chart_id=f"{prefix}-{chart_id}",
+            title=title,
+            kind=kind,
+            labels=labels,
+            datasets=[(name, [row[key] for row in rows]) for key, name in keys],
+            unit=unit,
+            label_heading=heading,
+        )
+        for chart_id, title, kind, keys, unit in SERIES_CHARTS
+    ]
+
+
+# --- the scorecard ---------------------------------------------------------------------
+
+
+def scorecard(
+    *,
+    partners: QuerySet[Partner],
+    period: Period,
+    previous: Period | None = None,
+    tiles: Sequence[str] = DASHBOARD_TILES,
+    chart_prefix: str = "chart",
+) -> dict[str, Any]:
+    """Tiles (each metric with its change against `previous`, by default the period
+    of equal length before) and time-series charts of `partners` over `period`.
+
+    Keys: period, previous, interval, totals, previous_totals, tiles (list of Tile),
+    series (the bucket rows of reporting.metrics.series), charts (for _chart.html)."""
+    previous = previous or previous_period(period)
+    current_totals = totals(partners=partners, period=period)
+    previous_totals = totals(partners=partners, period=previous)
+    interval = interval_for(period)
+    rows = metrics.series(partners=partners, period=period, interval=interval)
+    return {
+        "period": period,
+        "previous": previous,
+        "interval": interval,
+        "totals": current_totals,
+        "previous_totals": previous_totals,
+        "tiles": [
+            make_tile(TILES_BY_KEY[key], current_totals.get(key), previous_totals.get(key))
+            for key in tiles
+        ],
+        "series": rows,
+        "charts": series_charts(rows, interval, chart_prefix),
+    }
+
+
+# --- dashboard-only tables --------------------------------------------------------------
+
+BREAKDOWN_TITLES = {"tier": "Tier", "country": "Country", "product": "Product"}
+EMPTY_GROUP = {"tier": "No tier", "country": "No country", "product": "No product"}
+
+
+def breakdown_rows(*, partners: QuerySet[Partner], period: Period, by: str) -> list[dict[str, Any]]:
+    """reporting.metrics.breakdown with readable group names."""
+    rows = metrics.breakdown(partners=partners, period=period, by=by)
+    for row in rows:
+        if by == "country" and row["key"]:
+            row["label"] = str(countries.name(row["key"])) or row["key"]
+        row["label"] = row["label"] or EMPTY_GROUP[by]
+    return rows
+
+
+def breakdowns(*, partners: QuerySet[Partner], period: Period) -> dict[str, list[dict[str, Any]]]:
+    """Tier, country and product breakdowns."""
+    return {by: breakdown_rows(partners=partners, period=period, by=by) for by in BREAKDOWN_TITLES}
+
+
+def channel_split(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Items sold by where they were sold: online direct store, display shelf, the rest."""
+    online = values["items_online_store"]
+    shelf = values["items_display_shelf"]
+    rest = values["items_sold"] - online - shelf
+    return [
+        {"key": "online_store", "label": "Online direct store", "items": online},
+        {"key": "display_shelf", "label": "Display shelf", "items": shelf},
+        {"key": "other", "label": "Direct and other", "items": rest},
+    ]
+
+
+def breakdown_charts(
+    tables: dict[str, list[dict[str, Any]]], split: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    charts = [
+        chart(
+            chart_id=f"breakdown-{by}",
+            title=f"Revenue by {BREAKDOWN_TITLES[by].lower()}",
+            kind="bar",
+            labels=[row["label"] for row in rows],
+            datasets=[("Revenue", [row["revenue"] for row in rows])],
+            unit="money",
+            label_heading=BREAKDOWN_TITLES[by],
+        )
+        for by, rows in tables.items()
+    ]
+    charts.append(
+        chart(
+            chart_id="breakdown-channel",
+            title="Items sold: online store or display shelf",
+            kind="doughnut",
+            labels=[row["label"] for row in split],
+            datasets=[("Items sold", [row["items"] for row in split])],
+            unit="count",
+            label_heading="Where",
+        )
+    )
+    return charts
+
+
+# Leaderboard columns: metrics API key, heading, unit.
+LEADERBOARD_COLUMNS = (
+    ("revenue", "Revenue", "money"),
+    ("orders_won", "Won orders", "count"),
+    ("win_rate", "Win rate", "percent"),
+    ("avg_order_value", "Avg order value", "money"),
+    ("margin", "Margin", "money"),
+    ("items_sold", "Items sold", "count"),
+    ("calls_made", "Calls made", "count"),
+    ("calls_received", "Calls received", "count"),
+    ("contacts_generated", "Contacts", "count"),
+    ("inventory_listed", "Listed online", "count"),
+)
+LEADERBOARD_SORTS = ("name", *(key for key, _heading, _unit in LEADERBOARD_COLUMNS))
+DEFAULT_SORT = "-revenue"
+LEADERBOARD_SIZE = 25
+
+
+def leaderboard(*, partners: QuerySet[Partner], period: Period, sort: str) -> list[dict[str, Any]]:
+    """Every partner's metrics over the period (reporting.metrics.partner_metrics: one
+    GROUP BY), ordered by `sort` (a column key, "-" first for descending; partners
+    without a value come last either way, then by name)."""
+    rows = metrics.partner_metrics(partners=partners, period=period)
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key == "name":
+        rows.sort(key=lambda row: (row["name"].lower(), row["partner"]), reverse=descending)
+        return rows
+    with_value = [row for row in rows if row[key] is not None]
+    without = [row for row in rows if row[key] is None]
+    with_value.sort(key=lambda row: (row["name"].lower(), row["partner"]))
+    with_value.sort(key=lambda row: row[key], reverse=descending)
+    return with_value + without
+
+
+def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10) -> dict[str, Any]:
+    """SLA breaches of `partners`: open requests whose clock is breached now, and the
+    breach events (request clocks breached, monthly minimums missed) of the period."""
+    from slas.models import EventKind, PartnerRequest, SlaEvent
+    from slas.selectors import open_breaches
+
+    zone = ZoneInfo(current_time_zone())
+    start = datetime.combine(period.start, time.min, tzinfo=zone)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+    requests = (
+        PartnerRequest.objects.filter(open_breaches(), partner__in=partners)
+        .select_related("partner")
+        .order_by("opened_at", "id")
+    )
+    events = SlaEvent.objects.filter(
+        partner__in=partners,
+        kind__in=[EventKind.BREACHED, EventKind.MINIMUM_MISSED],
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+    ).select_related("partner", "request")
+    return {
+        "open_count": requests.count(),
+        "open": list(requests[:limit]),
+        "event_count": events.count(),
+        "events": list(events[:limit]),
+    }
+
+
+def dashboard(
+    *, partners: QuerySet[Partner], period: Period, previous: Period, sort: str
+) -> dict[str, Any]:
+    """Everything the channel manager dashboard shows for `partners` over `period`:
+    the scorecard, breakdowns by tier, country, product and sales channel, the
+    leaderboard's first rows, the SLA breaches, and how fresh the rollups are."""
+    card = scorecard(partners=partners, period=period, previous=previous)
+    tables = breakdowns(partners=partners, period=period)
+    split = channel_split(card["totals"])
+    ranked = leaderboard(partners=partners, period=period, sort=sort)
+    return {
+        "scorecard": card,
+        "breakdowns": [
+            {"key": by, "title": BREAKDOWN_TITLES[by], "rows": rows} for by, rows in tables.items()
+        ],
+        "channel_split": split,
+        "breakdown_charts": breakdown_charts(tables, split),
+        "leaderboard": ranked[:LEADERBOARD_SIZE],
+        "leaderboard_total": len(ranked),
+        "leaderboard_columns": LEADERBOARD_COLUMNS,
+        "sla": sla_breaches(partners=partners, period=period),
+        "freshness": metrics.freshness(),
+    }

@@ -1,0 +1,349 @@
+"""The channel manager dashboard (served at `/` by web:home for vendor staff), its live
+fragment, and the CSV downloads of the dashboard and the activity page.
+
+The dashboard reads the daily rollups only. Its live fragment is polled by htmx with
+the freshness token of what it shows; while the rollups have not changed the answer
+is 204 (htmx keeps the page as it is), so polling costs three small queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+
+from partners.selectors import partner_list_for_user
+from prm.tenancy.db import current_time_zone
+from prm.web.access import staff_required
+from slas.models import SlaEvent
+
+from . import metrics
+from .dashboard import (
+    BREAKDOWN_TITLES,
+    LEADERBOARD_COLUMNS,
+    TILE_SPECS,
+    breakdown_rows,
+    channel_split,
+    dashboard,
+    interval_for,
+    leaderboard,
+    previous_period,
+    totals,
+)
+from .dashboard_forms import DashboardForm, PeriodForm
+from .exports import csv_response
+from .metrics import Period
+from .models import Call, Lead, Order
+
+POLL_SECONDS = 5
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+# Columns of the per-partner CSV: the metrics API's keys, in its order.
+PARTNER_METRIC_COLUMNS = (
+    "partner",
+    "name",
+    "orders_opened",
+    "orders_won",
+    "orders_lost",
+    "revenue",
+    "cost",
+    "items_sold",
+    "items_online_store",
+    "items_display_shelf",
+    "new_accounts",
+    "calls_made",
+    "calls_received",
+    "call_seconds",
+    "channel_calls",
+    "contacts_generated",
+    "contacts_converted",
+    "first_order_at",
+    "last_order_at",
+    "inventory_listed",
+    "avg_order_value",
+    "cost_per_sale",
+    "avg_item_price",
+    "win_rate",
+    "avg_days_between_orders",
+    "margin",
+)
+BREAKDOWN_COLUMNS: tuple[str, ...] = tuple(
+    column
+    for column in ("key", "label", "partners", *PARTNER_METRIC_COLUMNS[2:])
+    if column != "inventory_listed"
+)
+SERIES_COLUMNS = ("start", *(c for c in PARTNER_METRIC_COLUMNS[2:] if c != "inventory_listed"))
+EXPORT_TABLES = {
+    "metrics": "Metrics per partner",
+    "leaderboard": "Leaderboard",
+    "tiles": "Tiles",
+    "series": "Chart data",
+    "tier": "Breakdown by tier",
+    "country": "Breakdown by country",
+    "product": "Breakdown by product",
+    "channel": "Items by sales channel",
+}
+
+
+def freshness_token() -> str:
+    """Changes whenever what the dashboard shows may have: a fold of the rollups, the
+    outbox's size, a new SLA event."""
+    fresh = metrics.freshness()
+    as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
+    last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    return f"{as_of}.{fresh['pending']}.{last_event}"
+
+
+def _form(request: HttpRequest) -> DashboardForm:
+    return DashboardForm(request.GET, user=request.user)
+
+
+def _scoped(request: HttpRequest, form: DashboardForm) -> Any:
+    return form.partners(partner_list_for_user(user=request.user))
+
+
+def _context(request: HttpRequest, form: DashboardForm) -> dict[str, Any]:
+    period = form.chosen_period()
+    query = form.query()
+    data = dashboard(
+        partners=_scoped(request, form),
+        period=period,
+        previous=previous_period(period),
+        sort=form.cleaned_data["sort"],
+    )
+    token = freshness_token()
+    sort = form.cleaned_data["sort"]
+    without_sort = {key: value for key, value in query.items() if key != "sort"}
+    return {
+        **data,
+        "form": form,
+        "period": period,
+        "query": urlencode(query),
+        "token": token,
+        "poll_seconds": POLL_SECONDS,
+        "live_url": reverse("reporting:dashboard_live")
+        + "?"
+        + urlencode({**query, "since": token}),
+        "exports": [
+            {
+                "table": table,
+                "label": label,
+                "url": reverse("reporting:dashboard_export", args=[table])
+                + ("?" + urlencode(query) if query else ""),
+            }
+            for table, label in EXPORT_TABLES.items()
+        ],
+        "sort": sort,
+        "sort_links": _sort_links(without_sort, sort),
+    }
+
+
+def _sort_links(query: dict[str, str], current: str) -> dict[str, dict[str, str]]:
+    links = {}
+    for key in ("name", *(column for column, _heading, _unit in LEADERBOARD_COLUMNS)):
+        if current == key:
+            new, aria = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            new, aria = key, "descending"
+        else:
+            new, aria = (key if key == "name" else f"-{key}"), "none"
+        links[key] = {"url": "/?" + urlencode({**query, "sort": new}), "aria": aria}
+    return links
+
+
+@staff_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    if not form.is_valid():
+        return render(
+            request, "reporting/dashboard.html", {"form": form, "invalid": True}, status=400
+        )
+    return render(request, "reporting/dashboard.html", _context(request, form))
+
+
+@staff_required
+def dashboard_live(request: HttpRequest) -> HttpResponse:
+    """The dashboard's numbers, for htmx to swap in; 204 while `since` is current."""
+    since = request.GET.get("since")
+    if since and since == freshness_token():
+        return HttpResponse(status=204)
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(form, "The filters are not valid")
+    return render(request, "reporting/_dashboard_live.html", _context(request, form))
+
+
+def _invalid(form: PeriodForm, what: str) -> HttpResponse:
+    problems = "; ".join(
+        f"{field}: {' '.join(str(error) for error in errors)}"
+        for field, errors in form.errors.items()
+    )
+    return HttpResponse(f"{what}: {problems}", status=400, content_type="text/plain")
+
+
+def _filename(request: HttpRequest, table: str, period: Period | None) -> str:
+    tenant = getattr(getattr(request, "tenant", None), "slug", "prm")
+    days = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period else "all"
+    # Only characters that need no quoting in a header (a ref given in the query
+    # string could hold anything).
+    return UNSAFE_IN_FILENAME.sub("", f"{tenant}-{table}-{days}") + ".csv"
+
+
+@staff_required
+def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
+    """One table of the dashboard as CSV, for the same period and filters; "metrics"
+    is one row per partner with every component and metric (the metrics API's)."""
+    if table not in EXPORT_TABLES:
+        raise Http404("There is no such table.")
+    form = _form(request)
+    if not form.is_valid():
+        return _invalid(form, "The filters are not valid")
+    period = form.chosen_period()
+    partners = _scoped(request, form)
+    filename = _filename(request, f"dashboard-{table}", period)
+    header: tuple[str, ...]
+    rows: Any
+    if table in ("metrics", "leaderboard"):
+        header = PARTNER_METRIC_COLUMNS
+        if table == "leaderboard":
+            ranked = leaderboard(partners=partners, period=period, sort=form.cleaned_data["sort"])
+            header = ("rank", "partner", "name", *(key for key, _h, _u in LEADERBOARD_COLUMNS))
+            rows = ([number, *(row[c] for c in header[1:])] for number, row in enumerate(ranked, 1))
+        else:
+            every = metrics.partner_metrics(partners=partners, period=period)
+            rows = ([row[column] for column in header] for row in every)
+    elif table == "tiles":
+        previous = previous_period(period)
+        current_values = totals(partners=partners, period=period)
+        previous_values = totals(partners=partners, period=previous)
+        header = ("metric", "label", "from", "to", "value", "previous_from", "previous_to")
+        header = (*header, "previous", "change", "change_percent")
+        rows = _tile_rows(period, previous, current_values, previous_values)
+    elif table == "series":
+        interval = interval_for(period)
+        header = ("interval", *SERIES_COLUMNS)
+        series = metrics.series(partners=partners, period=period, interval=interval)
+        rows = ([interval, *(row[column] for column in SERIES_COLUMNS)] for row in series)
+    elif table in BREAKDOWN_TITLES:
+        header = BREAKDOWN_COLUMNS
+        grouped = breakdown_rows(partners=partners, period=period, by=table)
+        rows = ([row[column] for column in header] for row in grouped)
+    else:  # channel
+        header = ("channel", "label", "items_sold")
+        split = channel_split(totals(partners=partners, period=period))
+        rows = ([row["key"], row["label"], row["items"]] for row in split)
+    return csv_response(filename=filename, header=header, rows=rows)
+
+
+def _tile_rows(
+    period: Period, previous: Period, current: dict[str, Any], before: dict[str, Any]
+) -> Iterator[list[Any]]:
+    from .dashboard import make_tile
+
+    for spec in TILE_SPECS:
+        tile = make_tile(spec, current.get(spec.key), before.get(spec.key))
+        yield [
+            spec.key,
+            spec.label,
+            period.start,
+            period.end,
+            tile.value,
+            previous.start,
+            previous.end,
+            tile.previous,
+            tile.change,
+            tile.change_percent,
+        ]
+
+
+# --- the activity page's CSV ---------------------------------------------------------------
+
+ACTIVITY_EXPORTS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
+    "orders": (
+        Order,
+        "ordered_at",
+        (
+            "external_id",
+            "partner",
+            "product",
+            "status",
+            "amount",
+            "cost",
+            "quantity",
+            "channel",
+            "new_account",
+            "ordered_at",
+            "closed_at",
+        ),
+    ),
+    "calls": (
+        Call,
+        "occurred_at",
+        ("external_id", "partner", "direction", "counterpart", "duration_seconds", "occurred_at"),
+    ),
+    "contacts": (
+        Lead,
+        "created_at",
+        ("external_id", "partner", "source", "created_at", "converted_at"),
+    ),
+}
+
+
+@staff_required
+def activity_export(request: HttpRequest) -> HttpResponseBase:
+    """Orders, calls or contacts (`kind`) as CSV, newest first, the activity API's field
+    names; optionally one partner (`partner` ref) and a period (`from`, `to`, the
+    tenant's days, on the order, call or contact time)."""
+    kind = request.GET.get("kind", "orders")
+    if kind not in ACTIVITY_EXPORTS:
+        return HttpResponse(
+            "Choose kind=orders, kind=calls or kind=contacts.",
+            status=400,
+            content_type="text/plain",
+        )
+    model, moment, columns = ACTIVITY_EXPORTS[kind]
+    rows = model.objects.filter(
+        partner__in=partner_list_for_user(user=request.user)
+    ).select_related("partner")
+    if kind == "orders":
+        rows = rows.select_related("product")
+    partner = request.GET.get("partner", "").strip()
+    if partner:
+        rows = rows.filter(partner__ref=partner)
+    period = None
+    if request.GET.get("from") or request.GET.get("to"):
+        form = PeriodForm({**request.GET.dict(), "period": "custom"})
+        if not form.is_valid():
+            return _invalid(form, "The period is not valid")
+        period = form.chosen_period()
+        zone = ZoneInfo(current_time_zone())
+        start = datetime.combine(period.start, time.min, tzinfo=zone)
+        end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+        rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
+
+    def values(row: Any) -> list[Any]:
+        out = []
+        for column in columns:
+            if column == "partner":
+                out.append(row.partner.ref)
+            elif column == "product":
+                out.append(row.product.sku if row.product_id else "")
+            else:
+                out.append(getattr(row, column))
+        return out
+
+    filename = _filename(request, f"{kind}-{partner}" if partner else kind, period)
+    return csv_response(
+        filename=filename,
+        header=columns,
+        rows=(values(row) for row in rows.iterator(chunk_size=2000)),
+    )

@@ -1,0 +1,51 @@
+/* Draws every <canvas data-chart="ID"> from the JSON in <script id="ID">, on page load
+   and in content htmx swaps in (the dashboard's live fragment), replacing the chart a
+   canvas had. The numbers are also in a table next to each chart. */
+(function () {
+  "use strict";
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var palette = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#6c757d", "#0dcaf0"];
+
+  function draw(root) {
+    if (typeof Chart === "undefined") { return; }
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) { return; }
+      var spec = JSON.parse(source.textContent);
+      var round = spec.type === "doughnut";
+      var previous = Chart.getChart(canvas);
+      if (previous) { previous.destroy(); }
+      new Chart(canvas, {
+        type: spec.type,
+        data: {
+          labels: spec.labels,
+          datasets: spec.datasets.map(function (dataset, index) {
+            var colour = palette[index % palette.length];
+            return {
+              label: dataset.label,
+              data: dataset.data,
+              backgroundColor: round ? palette : colour,
+              borderColor: round ? "#fff" : colour,
+              tension: 0.2,
+              pointRadius: spec.labels.length > 60 ? 0 : 2
+            };
+          })
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: reduceMotion || canvas.dataset.drawn ? false : { duration: 300 },
+          plugins: { legend: { display: round || spec.datasets.length > 1 } },
+          scales: round ? {} : { y: { beginAtZero: true } }
+        }
+      });
+      canvas.dataset.drawn = "yes";
+    });
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(draw);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  }
+})();

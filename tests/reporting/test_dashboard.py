@@ -1,0 +1,725 @@
+"""The channel manager dashboard at `/`: period maths and the period picker's errors,
+tiles against the metrics API, the previous-period comparison, filters (my partners
+by default for managers), breakdowns, the leaderboard, the live fragment, the CSV
+downloads, the partner page's metrics, and who may see what."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from partners.models import Partner
+from partners.services import tier_create
+from prm.accounts.models import Role
+from reporting.dashboard import (
+    TILES_BY_KEY,
+    interval_for,
+    make_tile,
+    preset_period,
+    previous_period,
+)
+from reporting.dashboard_forms import PeriodForm
+from reporting.exports import cell
+from reporting.metrics import Period
+from reporting.models import DailyRollup, RollupState
+from slas.models import EventKind, SlaEvent
+from slas.services import partner_request_open
+from tests.conftest import TenantClient, client_for, log_in, tenant_schema
+from tests.factories import PartnerFactory, UserFactory
+from tests.reporting.activity import accepted, order, send
+from tests.reporting.conftest import Catalogue
+
+TODAY = date(2026, 11, 18)
+
+
+# --- period maths -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("month", date(2026, 11, 1), TODAY),
+        ("30d", date(2026, 10, 20), TODAY),
+        ("quarter", date(2026, 10, 1), TODAY),
+        ("year", date(2026, 1, 1), TODAY),
+    ],
+)
+def test_presets_end_today(preset: str, start: date, end: date) -> None:
+    assert preset_period(preset, TODAY) == Period(start, end)
+
+
+def test_quarters_start_on_their_first_month() -> None:
+    assert preset_period("quarter", date(2026, 3, 31)).start == date(2026, 1, 1)
+    assert preset_period("quarter", date(2026, 4, 1)).start == date(2026, 4, 1)
+    assert preset_period("quarter", date(2026, 9, 30)).start == date(2026, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("period", "previous"),
+    [
+        # 18 days of November against the 18 days before them
+        (Period(date(2026, 11, 1), TODAY), Period(date(2026, 10, 14), date(2026, 10, 31))),
+        # one day against the day before, across a year end
+        (
+            Period(date(2026, 1, 1), date(2026, 1, 1)),
+            Period(date(2025, 12, 31), date(2025, 12, 31)),
+        ),
+        # a leap February (29 days) against the 29 days before it
+        (Period(date(2028, 2, 1), date(2028, 2, 29)), Period(date(2028, 1, 3), date(2028, 1, 31))),
+    ],
+)
+def test_the_previous_period_has_the_same_length_and_ends_the_day_before(
+    period: Period, previous: Period
+) -> None:
+    assert previous_period(period) == previous
+    assert previous.days == period.days
+    assert previous.end + timedelta(days=1) == period.start
+
+
+def test_charts_use_days_then_weeks_then_months() -> None:
+    assert interval_for(Period(date(2026, 1, 1), date(2026, 3, 31))) == "day"  # 90 days
+    assert interval_for(Period(date(2026, 1, 1), date(2026, 12, 31))) == "week"
+    assert interval_for(Period(date(2024, 1, 1), date(2026, 12, 31))) == "month"
+
+
+def test_a_tile_gives_the_change_and_its_percent_and_none_when_it_cannot() -> None:
+    revenue = TILES_BY_KEY["revenue"]
+    tile = make_tile(revenue, Decimal("150.00"), Decimal("120.00"))
+    assert (tile.change, tile.change_percent, tile.trend, tile.is_good) == (
+        Decimal("30.00"),
+        Decimal("25.0"),
+        "up",
+        True,
+    )
+    assert make_tile(revenue, Decimal("10.00"), Decimal("0.00")).change_percent is None
+    assert make_tile(TILES_BY_KEY["win_rate"], None, Decimal("0.5")).change is None
+    cost = make_tile(TILES_BY_KEY["cost_per_sale"], Decimal("5.00"), Decimal("4.00"))
+    assert cost.is_good is False  # a cost going up is bad news
+
+
+# --- the period picker ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "from", "valid date"),
+        ({"from": "yesterday", "to": "2026-03-01"}, "from", "valid date"),
+        ({"from": "2026-03-02", "to": "2026-03-01"}, "to", "before the first day"),
+        ({"period": "custom", "from": "2026-03-01"}, "to", "last day of the period"),
+        ({"period": "custom"}, "from", "first day of the period"),
+        ({"from": "2010-01-01", "to": "2026-03-01"}, "to", "at most 3700 days"),
+        ({"period": "fortnight"}, "period", "Select a valid choice"),
+    ],
+)
+def test_the_period_picker_explains_bad_input(
+    data: dict[str, str], field: str, message: str
+) -> None:
+    form = PeriodForm(data, today=TODAY)
+    assert not form.is_valid()
+    assert message in " ".join(str(error) for error in form.errors[field])
+
+
+def test_days_without_a_preset_make_a_custom_period_and_a_preset_wins_over_days() -> None:
+    custom = PeriodForm({"from": "2026-01-05", "to": "2026-02-04"}, today=TODAY)
+    assert custom.is_valid(), custom.errors
+    assert custom.chosen_period() == Period(date(2026, 1, 5), date(2026, 2, 4))
+    assert custom.query() == {"from": "2026-01-05", "to": "2026-02-04"}
+
+    preset = PeriodForm({"period": "year", "from": "2026-01-05", "to": "2026-02-04"}, today=TODAY)
+    assert preset.is_valid(), preset.errors
+    assert preset.chosen_period() == Period(date(2026, 1, 1), TODAY)
+
+    default = PeriodForm({}, today=TODAY)
+    assert default.is_valid(), default.errors
+    assert default.chosen_period() == Period(date(2026, 11, 1), TODAY)
+
+
+# --- data for the views ------------------------------------------------------------------
+
+
+def rollup(partner: Partner, day: date, **values: Any) -> DailyRollup:
+    return DailyRollup.objects.create(partner=partner, day=day, **values)
+
+
+@pytest.fixture
+def manager_client(alpha_catalogue: Catalogue, tenant_a: Any) -> TenantClient:
+    """alpha's browser signed in as the catalogue's manager (acme, bolt and cogs)."""
+    return log_in(client_for(tenant_a), tenant_a, alpha_catalogue.manager)
+
+
+@pytest.fixture
+def board(alpha_catalogue: Catalogue, tenant_a: Any) -> dict[str, Any]:
+    """Rollups in January 2026 (and December 2025, the previous period) for the
+    catalogue's partners, plus a partner of another manager with a large revenue.
+
+    acme: gold tier, GB, gadget; bolt: silver, FR, gadget and widget; cogs: no tier,
+    no country, no product."""
+    catalogue = alpha_catalogue
+    with tenant_schema(tenant_a):
+        gold = tier_create(actor=None, slug=f"gold-{catalogue.tag}", name=f"Gold {catalogue.tag}")
+        silver = tier_create(
+            actor=None, slug=f"silver-{catalogue.tag}", name=f"Silver {catalogue.tag}"
+        )
+        acme, bolt, cogs = (catalogue.partners[name] for name in ("acme", "bolt", "cogs"))
+        Partner.objects.filter(pk=acme.pk).update(tier=gold, country="GB")
+        Partner.objects.filter(pk=bolt.pk).update(tier=silver, country="FR")
+        Partner.objects.filter(pk=cogs.pk).update(tier=None, country="")
+        acme.products.set([catalogue.products["gadget"]])
+        bolt.products.set([catalogue.products["gadget"], catalogue.products["widget"]])
+        first = datetime(2026, 1, 5, 10, tzinfo=ZoneInfo("UTC"))
+        rollup(
+            acme,
+            date(2026, 1, 5),
+            orders_won=2,
+            orders_lost=1,
+            revenue=Decimal("300.00"),
+            cost=Decimal("120.00"),
+            items_sold=5,
+            items_online_store=3,
+            items_display_shelf=1,
+            calls_made=4,
+            calls_received=1,
+            contacts_generated=3,
+            first_order_at=first,
+            last_order_at=first + timedelta(hours=2),
+            inventory_listed=40,
+        )
+        rollup(
+            acme,
+            date(2026, 1, 25),
+            orders_won=1,
+            revenue=Decimal("100.00"),
+            items_sold=1,
+            items_display_shelf=1,
+            first_order_at=first + timedelta(days=20),
+            last_order_at=first + timedelta(days=20),
+            inventory_listed=35,
+        )
+        rollup(
+            bolt,
+            date(2026, 1, 10),
+            orders_won=1,
+            orders_lost=1,
+            revenue=Decimal("50.50"),
+            items_sold=2,
+            calls_received=6,
+            contacts_generated=1,
+        )
+        rollup(cogs, date(2026, 1, 12), calls_made=2, contacts_generated=5)
+        # December 2025: the previous period of January
+        rollup(acme, date(2025, 12, 20), orders_won=1, revenue=Decimal("200.00"), items_sold=1)
+        rollup(bolt, date(2026, 12, 31) - timedelta(days=365), orders_lost=2)
+        other_manager = UserFactory.create(role=Role.MANAGER)
+        stranger = PartnerFactory.create(
+            name=f"Zed Other {catalogue.tag}", channel_manager=other_manager, tags=[catalogue.tag]
+        )
+        rollup(stranger, date(2026, 1, 15), orders_won=9, revenue=Decimal("9999.00"))
+    return {
+        "catalogue": catalogue,
+        "gold": gold,
+        "silver": silver,
+        "stranger": stranger,
+        "other_manager": other_manager,
+    }
+
+
+JANUARY = {"from": "2026-01-01", "to": "2026-01-31"}
+JAN, FEB = "2026-01-", "2026-02-"
+
+
+def tiles(response: Any) -> dict[str, Any]:
+    return {tile.key: tile for tile in response.context["scorecard"]["tiles"]}
+
+
+def rows_of(response: Any, tenant: Any = None) -> list[dict[str, str]]:
+    """The rows of a streamed CSV; rows read from the database as it streams need the
+    tenant's schema, which the test client has switched away from by then."""
+    if tenant is None:
+        body = b"".join(response.streaming_content).decode()
+    else:
+        with tenant_schema(tenant):
+            body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def test_a_manager_sees_the_dashboard_of_their_own_partners_by_default(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    # when the manager opens the dashboard for January
+    response = manager_client.get("/", JANUARY)
+
+    # then the tiles sum their three partners only (not the other manager's 9,999.00)
+    assert response.status_code == 200
+    shown = tiles(response)
+    assert shown["revenue"].value == Decimal("450.50")
+    assert shown["orders_won"].value == 4
+    assert shown["win_rate"].value == Decimal("0.6667")  # 4 / (4 + 2)
+    assert shown["avg_order_value"].value == Decimal("112.62")  # 450.50 / 4, rounded half to even
+    assert shown["margin"].value == Decimal("330.50")
+    assert shown["calls_made"].value == 6
+    assert shown["calls_received"].value == 7
+    assert shown["contacts_generated"].value == 9
+    assert shown["partners_sold"].value == 2
+    assert shown["partners"].value == 3
+    assert shown["contacts_per_partner"].value == Decimal("3.00")
+    assert shown["inventory_listed"].value == 35  # acme's last snapshot in January
+    # and against December (200.00 revenue, one won, two lost)
+    assert shown["revenue"].previous == Decimal("200.00")
+    assert shown["revenue"].change == Decimal("250.50")
+    assert shown["revenue"].change_percent == Decimal("125.3")
+    assert shown["win_rate"].previous == Decimal("0.3333")
+    assert response.context["scorecard"]["previous"] == Period(
+        date(2025, 12, 1), date(2025, 12, 31)
+    )
+    # and the page shows them, with the API's raw values on the tiles
+    html = response.content.decode()
+    assert 'data-metric="revenue" data-value="450.50"' in html
+    assert "+250.50" in html
+    assert "+125.3 %" in html
+    assert board["stranger"].name not in html
+    assert [row["name"] for row in response.context["leaderboard"]] == [
+        board["catalogue"].partners[name].name for name in ("acme", "bolt", "cogs")
+    ]
+
+
+def test_all_partners_and_another_managers_partners_on_request(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    tag = board["catalogue"].tag
+    # when the manager asks for the other manager's partners
+    other = manager_client.get("/", {**JANUARY, "channel_manager": board["other_manager"].email})
+    # then only that manager's partners count
+    assert other.status_code == 200
+    assert [row["partner"] for row in other.context["leaderboard"]] == [board["stranger"].ref]
+    assert tiles(other)["revenue"].value == Decimal("9999.00")
+
+    # and "all" has both (alpha may hold other tests' partners, so look at ours)
+    everything = manager_client.get("/", {**JANUARY, "channel_manager": "all"})
+    refs = {row["partner"] for row in everything.context["leaderboard"]}
+    assert board["stranger"].ref in refs
+    assert {partner.ref for partner in board["catalogue"].partners.values()} <= refs
+    assert tag
+
+
+def test_an_admin_sees_every_partner_by_default(
+    logged_in_client: Callable[..., TenantClient], tenant_a: Any, board: dict[str, Any]
+) -> None:
+    admin = logged_in_client(tenant_a, "admin")
+    response = admin.get("/", JANUARY)
+    assert response.status_code == 200
+    assert response.context["form"].cleaned_data["channel_manager"] == "all"
+    refs = {row["partner"] for row in response.context["leaderboard"]}
+    assert board["stranger"].ref in refs
+
+
+def test_the_tiles_equal_the_metrics_api_summary(
+    manager_client: TenantClient,
+    board: dict[str, Any],
+    api_client: Callable[..., TenantClient],
+    tenant_a: Any,
+) -> None:
+    # given the metrics API over the same partners and period
+    api = api_client(tenant_a, scopes=["read"])
+    manager = board["catalogue"].manager
+    summary = api.get(
+        "/api/v1/metrics/summary/", {**JANUARY, "channel_manager": manager.email}
+    ).json()
+
+    # when the manager's dashboard shows January
+    response = manager_client.get("/", JANUARY)
+
+    # then every tile the API knows has the API's value
+    html = response.content.decode()
+    compared = 0
+    for tile in response.context["scorecard"]["tiles"]:
+        if tile.key not in summary:
+            continue
+        expected = summary[tile.key]
+        assert (str(tile.value) if tile.value is not None else None) == (
+            str(expected) if expected is not None else None
+        ), tile.key
+        assert (
+            f'data-metric="{tile.key}" data-value="{expected if expected is not None else ""}"'
+            in html
+        )
+        compared += 1
+    assert compared >= 20
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"tier": "gold"}, ["acme"]),
+        ({"tier": "silver"}, ["bolt"]),
+        ({"country": "FR"}, ["bolt"]),
+        ({"product": "gadget"}, ["acme", "bolt"]),
+        ({"product": "widget"}, ["bolt"]),
+    ],
+)
+def test_filters_narrow_the_partners(
+    manager_client: TenantClient,
+    board: dict[str, Any],
+    filters: dict[str, str],
+    expected: list[str],
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    values = dict(filters)
+    if "tier" in values:
+        values["tier"] = board[values["tier"]].slug
+    if "product" in values:
+        values["product"] = catalogue.sku(values["product"])
+    response = manager_client.get("/", {**JANUARY, **values})
+    assert response.status_code == 200
+    assert sorted(row["partner"] for row in response.context["leaderboard"]) == sorted(
+        catalogue.ref(name) for name in expected
+    )
+
+
+def test_breakdowns_by_tier_country_product_and_channel(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    response = manager_client.get("/", JANUARY)
+    tables = {item["key"]: item["rows"] for item in response.context["breakdowns"]}
+
+    by_tier = {row["label"]: (row["revenue"], row["partners"]) for row in tables["tier"]}
+    assert by_tier == {
+        board["gold"].name: (Decimal("400.00"), 1),
+        board["silver"].name: (Decimal("50.50"), 1),
+        "No tier": (Decimal("0.00"), 1),
+    }
+    by_country = {row["label"]: row["orders_won"] for row in tables["country"]}
+    assert by_country == {"United Kingdom": 3, "France": 1, "No country": 0}
+    # bolt carries both products, so it counts under each
+    by_product = {row["key"]: row["revenue"] for row in tables["product"]}
+    assert by_product == {
+        catalogue.sku("gadget"): Decimal("450.50"),
+        catalogue.sku("widget"): Decimal("50.50"),
+        "": Decimal("0.00"),
+    }
+    assert response.context["channel_split"] == [
+        {"key": "online_store", "label": "Online direct store", "items": 3},
+        {"key": "display_shelf", "label": "Display shelf", "items": 2},
+        {"key": "other", "label": "Direct and other", "items": 3},
+    ]
+    # every chart has a table with the same numbers
+    html = response.content.decode()
+    for chart in [*response.context["scorecard"]["charts"], *response.context["breakdown_charts"]]:
+        assert f'data-chart="{chart["data_id"]}"' in html
+        assert f"Table of “{chart['title']}”" in html
+
+
+def test_the_charts_sum_the_partners_per_day(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    response = manager_client.get("/", JANUARY)
+    series = response.context["scorecard"]["series"]
+    assert len(series) == 31
+    by_day = {row["start"]: row for row in series}
+    assert by_day[date(2026, 1, 5)]["revenue"] == Decimal("300.00")
+    assert by_day[date(2026, 1, 10)]["calls_received"] == 6
+    assert by_day[date(2026, 1, 12)]["contacts_generated"] == 5
+    assert by_day[date(2026, 1, 2)]["orders_won"] == 0
+    revenue_chart = response.context["scorecard"]["charts"][0]
+    assert revenue_chart["config"]["datasets"][0]["data"][4] == 300.0
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("-revenue", ["acme", "bolt", "cogs"]),
+        ("revenue", ["cogs", "bolt", "acme"]),
+        ("-name", ["cogs", "bolt", "acme"]),
+        ("-contacts_generated", ["cogs", "acme", "bolt"]),
+        # cogs has no win rate (nothing closed): last either way
+        ("win_rate", ["bolt", "acme", "cogs"]),
+        ("-win_rate", ["acme", "bolt", "cogs"]),
+    ],
+)
+def test_the_leaderboard_sorts(
+    manager_client: TenantClient, board: dict[str, Any], sort: str, expected: list[str]
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    response = manager_client.get("/", {**JANUARY, "sort": sort})
+    assert [row["partner"] for row in response.context["leaderboard"]] == [
+        catalogue.ref(name) for name in expected
+    ]
+    assert f'aria-sort="{"descending" if sort.startswith("-") else "ascending"}"' in (
+        response.content.decode()
+    )
+
+
+def test_bad_filters_are_explained_not_a_server_error(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    response = manager_client.get("/", {"from": "2026-02-01", "to": "2026-01-01"})
+    assert response.status_code == 400
+    assert "The last day is before the first day." in response.content.decode()
+
+    response = manager_client.get("/", {"from": "2026-13-01", "to": "2026-01-01"})
+    assert response.status_code == 400
+    assert "Enter a valid date." in response.content.decode()
+
+    response = manager_client.get("/", {"tier": "no-such-tier", "sort": "-revenue"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+    response = manager_client.get("/dashboard/live/", {"from": "2026-02-01", "to": "x"})
+    assert response.status_code == 400
+
+
+def test_sla_breaches_of_the_partners_are_listed(
+    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    with tenant_schema(tenant_a):
+        acme = catalogue.partners["acme"]
+        request = partner_request_open(partner=acme, subject="Broken widget feed")
+        type(request).objects.filter(pk=request.pk).update(first_response_state="breached")
+        SlaEvent.objects.create(
+            partner=acme,
+            request=request,
+            clock="first_response",
+            kind=EventKind.BREACHED,
+            occurred_at=datetime(2026, 1, 20, 12, tzinfo=ZoneInfo("UTC")),
+        )
+        SlaEvent.objects.create(
+            partner=board["stranger"],
+            kind=EventKind.MINIMUM_MISSED,
+            month=date(2026, 1, 1),
+            target="min_monthly_revenue",
+            occurred_at=datetime(2026, 1, 21, 12, tzinfo=ZoneInfo("UTC")),
+        )
+    response = manager_client.get("/", JANUARY)
+    sla = response.context["sla"]
+    assert sla["open_count"] == 1
+    assert [item.subject for item in sla["open"]] == ["Broken widget feed"]
+    assert sla["event_count"] == 1  # the other manager's partner is not in view
+    assert "Broken widget feed" in response.content.decode()
+
+    february = manager_client.get("/", {"from": "2026-02-01", "to": "2026-02-28"})
+    assert february.context["sla"]["event_count"] == 0
+
+
+def test_the_page_costs_the_same_queries_for_three_partners_or_thirty(
+    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+) -> None:
+    with CaptureQueriesContext(connection) as few:
+        assert manager_client.get("/", JANUARY).status_code == 200
+    with tenant_schema(tenant_a):
+        for number in range(27):
+            partner = PartnerFactory.create(channel_manager=board["catalogue"].manager)
+            rollup(partner, date(2026, 1, 3), orders_won=1, revenue=Decimal(number))
+    with CaptureQueriesContext(connection) as many:
+        response = manager_client.get("/", JANUARY)
+    assert response.context["leaderboard_total"] == 30
+    assert len(many.captured_queries) == len(few.captured_queries)
+    # and the page never reads raw activity
+    assert not any(
+        table in query["sql"]
+        for query in many.captured_queries
+        for table in ('"reporting_order"', '"reporting_call"', '"reporting_lead"')
+    )
+
+
+# --- live -------------------------------------------------------------------------------
+
+
+def test_the_live_fragment_answers_204_until_the_rollups_change(
+    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+) -> None:
+    # given the dashboard as shown, with its freshness token
+    page = manager_client.get("/", JANUARY)
+    token = page.context["token"]
+    assert f"since={token}" in page.context["live_url"].replace("%3A", ":").replace("%2B", "+")
+
+    # when the fragment is polled with it, nothing has changed
+    unchanged = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
+    assert unchanged.status_code == 204
+
+    # when a fold lands (a rollup row and the state's time move on)
+    with tenant_schema(tenant_a):
+        rollup(board["catalogue"].partners["cogs"], date(2026, 1, 30), revenue=Decimal("7.00"))
+        state, _ = RollupState.objects.get_or_create(pk=1)
+        state.folded_at = timezone.now() + timedelta(seconds=1)
+        state.save()
+    changed = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
+
+    # then the fragment comes back with the new numbers and a new token
+    assert changed.status_code == 200
+    assert changed.context["token"] != token
+    assert tiles(changed)["revenue"].value == Decimal("457.50")
+    html = changed.content.decode()
+    assert html.lstrip().startswith('<div id="dashboard-live"')
+    assert "<html" not in html
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def test_the_metrics_csv_has_one_row_per_partner_with_every_metric(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    response = manager_client.get("/dashboard/export/metrics.csv", JANUARY)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="alpha-dashboard-metrics-2026-01-01_2026-01-31.csv"'
+    )
+    rows = {row["partner"]: row for row in rows_of(response)}
+    assert set(rows) == {partner.ref for partner in catalogue.partners.values()}
+    acme = rows[catalogue.ref("acme")]
+    assert (acme["revenue"], acme["orders_won"], acme["win_rate"]) == ("400.00", "3", "0.7500")
+    assert acme["avg_order_value"] == "133.33"
+    assert rows[catalogue.ref("cogs")]["avg_order_value"] == ""  # a division by zero
+
+
+@pytest.mark.parametrize(
+    ("table", "first_column", "count"),
+    [
+        ("leaderboard", "rank", 3),
+        ("tiles", "metric", 26),
+        ("series", "interval", 31),
+        ("tier", "key", 3),
+        ("country", "key", 3),
+        ("product", "key", 3),
+        ("channel", "channel", 3),
+    ],
+)
+def test_every_dashboard_table_downloads(
+    manager_client: TenantClient,
+    board: dict[str, Any],
+    table: str,
+    first_column: str,
+    count: int,
+) -> None:
+    response = manager_client.get(f"/dashboard/export/{table}.csv", JANUARY)
+    assert response.status_code == 200
+    assert f"dashboard-{table}-2026-01-01_2026-01-31.csv" in response["Content-Disposition"]
+    rows = rows_of(response)
+    assert len(rows) == count
+    assert next(iter(rows[0])) == first_column
+
+
+def test_the_tiles_csv_has_the_comparison(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    rows = {
+        row["metric"]: row
+        for row in rows_of(manager_client.get("/dashboard/export/tiles.csv", JANUARY))
+    }
+    assert rows["revenue"]["value"] == "450.50"
+    assert rows["revenue"]["previous"] == "200.00"
+    assert rows["revenue"]["change"] == "250.50"
+    assert rows["revenue"]["change_percent"] == "125.3"
+    assert rows["revenue"]["previous_from"] == "2025-12-01"
+
+
+def test_exports_refuse_unknown_tables_and_bad_periods(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    assert manager_client.get("/dashboard/export/secrets.csv").status_code == 404
+    bad = manager_client.get(
+        "/dashboard/export/metrics.csv", {"from": "2026-01-31", "to": "2026-01-01"}
+    )
+    assert bad.status_code == 400
+    assert "The last day is before the first day." in bad.content.decode()
+
+
+def test_the_activity_csv_follows_kind_partner_and_period(
+    manager_client: TenantClient,
+    alpha_catalogue: Catalogue,
+    alpha_api: TenantClient,
+    tenant_a: Any,
+) -> None:
+    acme, bolt = alpha_catalogue.ref("acme"), alpha_catalogue.ref("bolt")
+    accepted(
+        send(
+            alpha_api,
+            "orders",
+            [
+                order(
+                    "x-1", acme, ordered_at="2026-01-10T10:00:00Z", closed_at="2026-01-11T10:00:00Z"
+                ),
+                order(
+                    "x-2", acme, ordered_at="2026-02-10T10:00:00Z", closed_at="2026-02-11T10:00:00Z"
+                ),
+                order(
+                    "x-3", bolt, ordered_at="2026-01-12T10:00:00Z", closed_at="2026-01-13T10:00:00Z"
+                ),
+            ],
+        )
+    )
+    response = manager_client.get(
+        "/activity/export/", {"kind": "orders", "partner": acme, **JANUARY}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="alpha-orders-{acme}-2026-01-01_2026-01-31.csv"'
+    )
+    rows = rows_of(response, tenant_a)
+    assert [row["external_id"] for row in rows] == ["x-1"]
+    assert rows[0]["partner"] == acme
+
+    everything = rows_of(manager_client.get("/activity/export/", {"kind": "orders"}), tenant_a)
+    assert {"x-1", "x-2", "x-3"} <= {row["external_id"] for row in everything}
+
+    assert manager_client.get("/activity/export/", {"kind": "secrets"}).status_code == 400
+    bad = manager_client.get("/activity/export/", {"kind": "calls", "from": "2026-01-40"})
+    assert bad.status_code == 400
+    assert "Enter a valid date." in bad.content.decode()
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    assert cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert cell("@SUM(A1)") == "'@SUM(A1)"
+    assert cell("-12.50") == "-12.50"
+    assert cell(None) == ""
+    assert cell(date(2026, 1, 2)) == "2026-01-02"
+
+
+# --- access -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/live/", "/dashboard/export/metrics.csv", "/activity/export/"]
+)
+def test_partner_users_and_strangers_get_no_dashboard(
+    alpha_partner: TenantClient, client_a: TenantClient, url: str
+) -> None:
+    assert alpha_partner.get(url).status_code == 403
+    stranger = client_a.get(url)
+    assert stranger.status_code == 302
+    assert stranger["Location"].startswith("/accounts/login/")
+
+
+def test_a_partner_user_at_home_goes_to_the_portal_or_sees_no_dashboard(
+    alpha_partner: TenantClient,
+) -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    response = alpha_partner.get("/")
+    try:
+        portal = reverse("portal:home")
+    except NoReverseMatch:
+        assert response.status_code == 200
+        assert "scorecard" not in response.context
+        assert "dashboard-live" not in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == portal
