@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,6 +17,7 @@ from prm.accounts.models import Role, User
 from prm.accounts.selectors import acting_user
 from slas.models import SlaPolicy
 
+from . import api_examples as examples
 from . import selectors, services
 from .dns import DnsStatus
 from .filters import PartnerFilter
@@ -26,6 +27,7 @@ from .validators import display_domain
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 
 
+@extend_schema_serializer(examples=[examples.PARTNER_RESPONSE])
 class PartnerSerializer(serializers.ModelSerializer):
     """A partner as the API shows it; writes go through PartnerInputSerializer."""
 
@@ -167,34 +169,27 @@ class DnsCheckSerializer(serializers.Serializer):
     recorded = serializers.ListField(child=serializers.CharField())
 
 
-PARTNER_EXAMPLE = OpenApiExample(
-    "A reseller",
-    value={
-        "ref": "northwind",
-        "name": "Northwind Traders",
-        "domain": "northwind.example",
-        "phone": "+44 20 7946 0958",
-        "contact_name": "Nancy Davolio",
-        "contact_email": "nancy@northwind.example",
-        "country": "GB",
-        "primary_dns": "ns1.northwind.example",
-        "products": ["router-x1"],
-        "channel_manager": "manager@demo.test",
-        "status": "onboarding",
-    },
-    request_only=True,
-)
-
-
 @extend_schema_view(
     list=extend_schema(summary="List partners (search, filter, order, paginate)"),
     retrieve=extend_schema(summary="Read a partner"),
     create=extend_schema(
-        summary="Create a partner", request=PartnerInputSerializer, examples=[PARTNER_EXAMPLE]
+        summary="Create a partner",
+        request=PartnerInputSerializer,
+        examples=[examples.PARTNER_REQUEST, examples.PARTNER_RESPONSE],
     ),
-    update=extend_schema(summary="Replace a partner's fields", request=PartnerInputSerializer),
+    update=extend_schema(
+        summary="Replace a partner's fields",
+        request=PartnerInputSerializer,
+        examples=[examples.PARTNER_REPLACE, examples.PARTNER_ACTIVE_RESPONSE],
+    ),
     partial_update=extend_schema(
-        summary="Change some fields (and the status)", request=PartnerInputSerializer
+        summary="Change some fields (and the status)",
+        request=PartnerInputSerializer,
+        examples=[
+            examples.PARTNER_STATUS_CHANGE,
+            examples.PARTNER_TIER_CHANGE,
+            examples.PARTNER_ACTIVE_RESPONSE,
+        ],
     ),
     destroy=extend_schema(summary="Delete a partner entered by mistake (terminate it otherwise)"),
 )
@@ -246,7 +241,10 @@ class PartnerViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=None, responses=DnsCheckSerializer, summary="Check the domain's name servers now"
+        request=None,
+        responses=DnsCheckSerializer,
+        summary="Check the domain's name servers now",
+        examples=[examples.DNS_CHECK_OK, examples.DNS_CHECK_MISMATCH, examples.DNS_CHECK_TIMEOUT],
     )
     @action(detail=True, methods=["post"], url_path="dns-check")
     def dns_check(self, request: Request, ref: str) -> Response:
@@ -266,9 +264,11 @@ class PartnerViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(
-        responses=serializers.ListSerializer(child=serializers.DictField()), summary="Audit history"
+        responses=serializers.ListSerializer(child=serializers.DictField()),
+        summary="Audit history",
+        examples=[examples.HISTORY],
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one plain list
     def history(self, request: Request, ref: str) -> Response:
         entries = selectors.audit_entries(partner=self.get_object())
         return Response(
@@ -300,6 +300,7 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
 
 
+@extend_schema_serializer(examples=examples.CONTACT_EXAMPLES)
 class ContactSerializer(serializers.ModelSerializer):
     # Phone and e-mail are checked by the service, which reports every field at once.
     phone = serializers.CharField(required=False, allow_blank=True)
@@ -367,6 +368,7 @@ class ContactViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_serializer(examples=examples.PRODUCT_EXAMPLES)
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
@@ -401,6 +403,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         return Response(ProductSerializer(product).data)
 
 
+@extend_schema_serializer(examples=examples.TIER_EXAMPLES)
 class TierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tier

@@ -18,7 +18,14 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -33,6 +40,7 @@ from prm.api.errors import error_body
 from prm.api.pagination import ActivityCursorPagination
 from prm.tenancy.db import current_time_zone
 
+from . import api_examples as examples
 from . import metrics
 from .ingest import KINDS, RowsUnreadable, ingest
 from .models import Call, InventorySnapshot, Lead, Order
@@ -106,6 +114,7 @@ ROWS_BY_TYPE = {
 }
 
 
+@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["orders"])
 class ActivityOrderSerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.ref")
     product = serializers.CharField(source="product.sku", allow_null=True, default=None)
@@ -129,6 +138,7 @@ class ActivityOrderSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["calls"])
 class ActivityCallSerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.ref")
 
@@ -146,6 +156,7 @@ class ActivityCallSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["contacts"])
 class ActivityContactSerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.ref")
 
@@ -162,6 +173,7 @@ class ActivityContactSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["inventory"])
 class ActivityInventorySerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.ref")
     product = serializers.CharField(source="product.sku", allow_null=True, default=None)
@@ -220,7 +232,12 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
         summary="Ingest activity rows (upsert by external_id)",
         parameters=[OpenApiParameter("atomic", OpenApiTypes.BOOL, description="all rows or none")],
         request={
-            "application/json": OpenApiTypes.OBJECT,
+            "application/json": {
+                "oneOf": [
+                    {"type": "object", "description": "one row"},
+                    {"type": "array", "items": {"type": "object"}, "description": "rows"},
+                ]
+            },
             "application/x-ndjson": OpenApiTypes.STR,
             "text/csv": OpenApiTypes.STR,
         },
@@ -305,6 +322,8 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
 def ingest_view(kind: str) -> Any:
     assert kind in KINDS
     view_class: type[IngestView] = type(f"Ingest{kind.title()}View", (IngestView,), {"kind": kind})
+    # Each kind documents its own rows; the rest of the POST's schema is IngestView's.
+    extend_schema_view(post=extend_schema(examples=examples.ingest_examples(kind)))(view_class)
     return view_class.as_view()
 
 
@@ -342,7 +361,11 @@ PERIOD_PARAMETERS = [
 class PartnerMetricsView(APIView):
     """One row per partner with every component and metric; the registry's filters apply."""
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=PERIOD_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        examples=[examples.PARTNER_METRICS],
+    )
     def get(self, request: Request) -> Response:
         period = _period(request)
         partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
@@ -359,6 +382,7 @@ class PartnerSeriesView(APIView):
             OpenApiParameter("interval", str, enum=["day", "week", "month"]),
         ],
         responses=OpenApiTypes.OBJECT,
+        examples=[examples.PARTNER_SERIES],
     )
     def get(self, request: Request, ref: str) -> Response:
         try:
@@ -384,7 +408,9 @@ class PartnerSeriesView(APIView):
 
 
 class SummaryView(APIView):
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, examples=[examples.SUMMARY]
+    )
     def get(self, request: Request) -> Response:
         period = _period(request)
         partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
@@ -402,6 +428,7 @@ class StatusView(APIView):
             },
         ),
         summary="How fresh the metrics are: pending is 0 once every accepted row is in them",
+        examples=examples.STATUS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
         return Response(metrics.freshness())

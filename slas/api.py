@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -19,6 +25,7 @@ from partners.selectors import partner_get_for_user
 from prm.accounts.models import User
 from prm.accounts.selectors import acting_user
 
+from . import api_examples as examples
 from . import selectors, services
 from .models import (
     TARGET_FIELDS,
@@ -47,6 +54,7 @@ class ClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", **kwargs)
 
 
+@extend_schema_serializer(examples=examples.POLICY_EXAMPLES)
 class SlaPolicySerializer(serializers.Serializer):
     """A policy in the same field names as `sla_defaults` files."""
 
@@ -76,6 +84,7 @@ class SlaPolicySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_serializer(examples=examples.VERSION_EXAMPLES)
 class SlaPolicyVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -85,6 +94,7 @@ class SlaPolicyVersionSerializer(serializers.Serializer):
     policy = serializers.DictField(source="data", help_text="every field of this version")
 
 
+@extend_schema_view(partial_update=extend_schema(examples=examples.POLICY_PATCH_EXAMPLES))
 @extend_schema(request=SlaPolicySerializer, responses=SlaPolicySerializer)
 class SlaPolicyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -117,7 +127,7 @@ class SlaPolicyViewSet(
         return Response(SlaPolicySerializer(policy).data)
 
     @extend_schema(responses=SlaPolicyVersionSerializer(many=True), summary="Version history")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one plain list
     def versions(self, request: Request, slug: str) -> Response:
         versions = selectors.sla_policy_versions(policy=self.get_object())
         return Response(SlaPolicyVersionSerializer(versions, many=True).data)
@@ -156,7 +166,8 @@ class EffectiveSlaView(APIView):
         }
 
     @extend_schema(
-        responses=inline_serializer("EffectiveSla", {"targets": serializers.DictField()})
+        responses=inline_serializer("EffectiveSla", {"targets": serializers.DictField()}),
+        examples=[examples.EFFECTIVE_SLA_EXAMPLE],
     )
     def get(self, request: Request, ref: str) -> Response:
         return Response(self.body(self.partner(request, ref)))
@@ -164,6 +175,7 @@ class EffectiveSlaView(APIView):
     @extend_schema(
         request=inline_serializer("SlaOverrides", {"overrides": serializers.DictField()}),
         responses=inline_serializer("EffectiveSlaAfter", {"targets": serializers.DictField()}),
+        examples=examples.OVERRIDE_EXAMPLES,
     )
     def put(self, request: Request, ref: str) -> Response:
         partner = self.partner(request, ref)
@@ -192,6 +204,7 @@ class ClockSerializer(serializers.Serializer):
     business_seconds_left = serializers.IntegerField(allow_null=True)
 
 
+@extend_schema_serializer(examples=examples.PARTNER_REQUEST_EXAMPLES)
 class PartnerRequestSerializer(serializers.ModelSerializer):
     partner: serializers.SlugRelatedField[Partner] = serializers.SlugRelatedField(
         slug_field="ref", read_only=True
@@ -229,6 +242,7 @@ class PartnerRequestSerializer(serializers.ModelSerializer):
         return result
 
 
+@extend_schema_serializer(examples=examples.PARTNER_REQUEST_INPUT_EXAMPLES)
 class PartnerRequestInputSerializer(serializers.Serializer):
     partner = serializers.CharField(help_text="partner ref")
     kind = serializers.ChoiceField(choices=RequestKind.choices, default=RequestKind.SUPPORT)

@@ -1,4 +1,5 @@
-"""drf-spectacular extensions: describe our authentication in the OpenAPI document."""
+"""drf-spectacular extensions: describe our authentication and our one error shape in
+the OpenAPI document, with an example of each error as the API really answers it."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
@@ -30,6 +31,12 @@ ERROR_SCHEMA = {
     },
     "required": ["status", "code", "message", "errors"],
     "additionalProperties": True,
+    "example": {
+        "status": 400,
+        "code": "invalid",
+        "message": "The request has errors in: name.",
+        "errors": {"name": ["This field is required."]},
+    },
 }
 
 ERROR_STATUSES = {
@@ -40,6 +47,89 @@ ERROR_STATUSES = {
     "405": "This method is not allowed here.",
     "429": "Too many requests; retry after the Retry-After header's seconds.",
 }
+
+
+# One example per status: the code and message our exception handler (prm/api/errors.py)
+# and DRF really produce; tests/api/test_schema_examples.py provokes each of them.
+ERROR_EXAMPLES: dict[str, tuple[str, str, str, dict]] = {
+    "400": (
+        "A field is missing",
+        "invalid",
+        "The request has errors in: name.",
+        {"name": ["This field is required."]},
+    ),
+    "401": (
+        "No API key",
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+        {},
+    ),
+    "403": (
+        "A read-only key writes",
+        "permission_denied",
+        'This API key lacks the "write" scope.',
+        {},
+    ),
+    "404": ("No such object", "not_found", "Not found.", {}),
+    "405": ("Wrong method", "method_not_allowed", 'Method "DELETE" not allowed.', {}),
+    "409": (
+        "Still in use",
+        "conflict",
+        "This is still used by orders; change or remove those first.",
+        {},
+    ),
+    "413": (
+        "Body too large",
+        "too_large",
+        "The body is larger than 536870912 bytes; send it in parts.",
+        {},
+    ),
+    "415": (
+        "Unsupported media type",
+        "unsupported_media_type",
+        "Send application/json, application/x-ndjson or text/csv, not \u201ctext/plain\u201d.",
+        {},
+    ),
+    "429": (
+        "Rate limited",
+        "throttled",
+        "Request was throttled. Expected available in 12 seconds.",
+        {},
+    ),
+}
+
+# Ingestion answers 400 with its counts too when nothing was stored.
+INGEST_ERROR_EXAMPLE = {
+    "status": 400,
+    "code": "invalid",
+    "message": "Nothing was stored: with atomic=true every row must be valid.",
+    "errors": [
+        {
+            "index": 1,
+            "errors": {"partner": ["There is no partner with ref \u201cnobody\u201d."]},
+        }
+    ],
+    "received": 2,
+    "created": 0,
+    "updated": 0,
+    "unchanged": 0,
+}
+
+
+def error_examples(status: str, *, ingestion: bool) -> dict[str, dict]:
+    summary, code, message, errors = ERROR_EXAMPLES[status]
+    examples = {
+        code: {
+            "summary": summary,
+            "value": {"status": int(status), "code": code, "message": message, "errors": errors},
+        }
+    }
+    if ingestion and status == "400":
+        examples["nothing_stored"] = {
+            "summary": "No row was stored (atomic=true, or no valid row)",
+            "value": INGEST_ERROR_EXAMPLE,
+        }
+    return examples
 
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
@@ -57,12 +147,18 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 statuses["415"] = "Send application/json, application/x-ndjson or text/csv."
             if method in ("put", "patch", "delete", "post"):
                 statuses["409"] = "The object is still in use, or the change conflicts."
+            ingestion = path.startswith("/api/v1/activity/") and method == "post"
             for status, description in statuses.items():
                 responses.setdefault(
                     status,
                     {
                         "description": description,
-                        "content": {"application/json": {"schema": reference}},
+                        "content": {
+                            "application/json": {
+                                "schema": reference,
+                                "examples": error_examples(status, ingestion=ingestion),
+                            }
+                        },
                     },
                 )
     return result

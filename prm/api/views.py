@@ -1,7 +1,7 @@
 """Account endpoints of the API: who am I, and API key management for admins."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from prm.accounts.models import ApiKey, Scope, User
 from prm.accounts.selectors import api_key_list
 from prm.accounts.services import api_key_create, api_key_revoke
 
+from . import examples
 from .permissions import IsTenantAdmin
 
 
@@ -21,7 +22,11 @@ class MeView(APIView):
         api_key = serializers.CharField(allow_null=True)
         scopes = serializers.ListField(child=serializers.CharField())
 
-    @extend_schema(responses=OutputSerializer, summary="The caller: user or API key")
+    @extend_schema(
+        responses=OutputSerializer,
+        summary="The caller: user or API key",
+        examples=examples.ME_EXAMPLES,
+    )
     def get(self, request: Request) -> Response:
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
         assert isinstance(request.user, User)  # the default permission admits no one else
@@ -37,6 +42,7 @@ class MeView(APIView):
         )
 
 
+@extend_schema_serializer(examples=examples.API_KEY_EXAMPLES)
 class ApiKeySerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="email", read_only=True
@@ -59,6 +65,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.API_KEY_CREATE_EXAMPLES)
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
@@ -66,6 +73,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.API_KEY_CREATED_EXAMPLES)
 class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
 

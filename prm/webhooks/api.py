@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from prm.accounts.models import ApiKey
 from prm.accounts.selectors import acting_user
 
+from . import api_examples as examples
 from . import services
 from .models import Attempt, Delivery, Subscription, WebhookEvent
 
@@ -33,6 +34,7 @@ class IsTenantAdminOrWriteKey(BasePermission):
         return bool(user and user.is_authenticated and getattr(user, "is_tenant_admin", False))
 
 
+@extend_schema_serializer(examples=examples.SUBSCRIPTION_EXAMPLES)
 class SubscriptionSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
@@ -62,6 +64,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.CREATED_SUBSCRIPTION_EXAMPLES)
 class CreatedSubscriptionSerializer(SubscriptionSerializer):
     secret = serializers.CharField(
         read_only=True, help_text="Shown once: verify signatures with it."
@@ -77,6 +80,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         fields = ["attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
 
 
+@extend_schema_serializer(examples=examples.DELIVERY_EXAMPLES)
 class DeliverySerializer(serializers.ModelSerializer):
     attempt_log = AttemptSerializer(many=True, read_only=True)
 
@@ -128,7 +132,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         return Response(SubscriptionSerializer(subscription).data)
 
     @extend_schema(responses=DeliverySerializer(many=True), summary="The delivery log")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the last 100, one plain list
     def deliveries(self, request: Request, pk: str) -> Response:
         deliveries = self.get_object().deliveries.prefetch_related("attempt_log")[:100]
         return Response(DeliverySerializer(deliveries, many=True).data)
@@ -142,7 +146,12 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Delivery]:
         return Delivery.objects.prefetch_related("attempt_log")
 
-    @extend_schema(request=None, responses=DeliverySerializer, summary="Send the delivery again")
+    @extend_schema(
+        request=None,
+        responses={202: DeliverySerializer},
+        summary="Send the delivery again",
+        examples=examples.REDELIVERY_EXAMPLES,
+    )
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str) -> Response:
         delivery = services.delivery_redeliver(delivery=self.get_object())
