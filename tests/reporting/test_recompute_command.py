@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from prm.tenancy.db import tenant_connection
 from reporting import rollups, tasks
 from reporting.models import DailyRollup
 from tests.commands import run_manage
@@ -206,7 +206,7 @@ def test_reconcile_counts_its_recent_days_in_the_tenant_time_zone(
     rebuilt_since: list[date] = []
     monkeypatch.setattr(rollups, "recompute", lambda *, since: rebuilt_since.append(since))
     with tenant_schema(tenant_a):
-        monkeypatch.setattr(connection.tenant, "time_zone", "Pacific/Kiritimati")
+        monkeypatch.setattr(tenant_connection().tenant, "time_zone", "Pacific/Kiritimati")
 
         # when the nightly reconciliation rebuilds the last day
         tasks.reconcile.run(days=1)
