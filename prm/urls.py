@@ -12,6 +12,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("", include("reporting.urls")),
     path("slas/", include("slas.urls")),
+    path("portal/", include("prm.portal.urls")),
     path("", include("prm.api.urls")),
 ]
 

@@ -69,6 +69,7 @@ TENANT_APPS = [
     "partners",
     "slas",
     "reporting",
+    "prm.portal",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

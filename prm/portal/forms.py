@@ -1,0 +1,95 @@
+"""Forms of the partner portal. None has a partner field: the partner is always the
+signed-in user's own (portal.selectors.portal_partner). The forms only read input;
+the services normalise and validate it (phones, DNS servers), as on the staff pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django_countries import countries
+
+from partners.models import Partner
+from slas.models import RequestKind
+
+from .services import PROFILE_FIELDS
+
+
+class ProfileForm(forms.Form):
+    contact_name = forms.CharField(label="Name of contact", required=False, max_length=200)
+    contact_email = forms.CharField(
+        label="Contact e-mail",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    contact_phone = forms.CharField(
+        label="Contact phone",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text="With +country code, or in your country's format.",
+    )
+    phone = forms.CharField(
+        label="Main telephone",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    street = forms.CharField(label="Street", required=False, max_length=200)
+    city = forms.CharField(label="City", required=False, max_length=100)
+    region = forms.CharField(label="Region", required=False, max_length=100)
+    postal_code = forms.CharField(label="Postal code", required=False, max_length=20)
+    country = forms.ChoiceField(label="Country", required=False)
+    primary_dns = forms.CharField(
+        label="Primary DNS",
+        required=False,
+        max_length=253,
+        help_text="Host name or IP address of your domain's first name server.",
+    )
+    secondary_dns = forms.CharField(label="Secondary DNS", required=False, max_length=253)
+
+    def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", profile_initial(partner))
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", "—"), *countries]
+        assert set(self.fields) == set(PROFILE_FIELDS)
+
+    def changed_fields(self) -> dict[str, Any]:
+        """Only what the partner changed: an unchanged form saves nothing and sends no
+        webhook."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+def profile_initial(partner: Partner) -> dict[str, Any]:
+    return {
+        "contact_name": partner.contact_name,
+        "contact_email": partner.contact_email,
+        "contact_phone": partner.contact_phone.as_international if partner.contact_phone else "",
+        "phone": partner.phone.as_international if partner.phone else "",
+        "street": partner.street,
+        "city": partner.city,
+        "region": partner.region,
+        "postal_code": partner.postal_code,
+        "country": str(partner.country or ""),
+        "primary_dns": partner.primary_dns,
+        "secondary_dns": partner.secondary_dns,
+    }
+
+
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=RequestKind.choices,
+        initial=RequestKind.SUPPORT,
+        help_text="A lead is timed against the lead acceptance target, the rest against "
+        "first response and resolution.",
+    )
+    subject = forms.CharField(
+        label="Subject", max_length=200, help_text="In a few words, what you need."
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )

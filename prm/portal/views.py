@@ -1,0 +1,374 @@
+"""The partner portal, under /portal/: a partner user's own profile, channel manager,
+programme terms, SLA and requests, scorecard, activity and forms.
+
+Every view is `partner_required` and gets everything through portal.selectors and
+portal.services, which start from request.user: no URL, query string or form field
+names a partner, so there is nothing to tamper with. A request id in a URL is looked
+up among the partner's own requests only (another partner's is a 404).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+from django_tenants.utils import tenant_context
+
+from prm.accounts.models import User
+from prm.web.access import partner_required
+from reporting.dashboard import PARTNER_TILES
+from reporting.dashboard import scorecard as build_scorecard
+from reporting.dashboard_forms import PeriodForm
+from reporting.manual_entry import CallEntryForm, ContactEntryForm, form_errors_from
+from slas.calendar import CalendarError
+from slas.models import PartnerRequest
+from slas.selectors import sla_event_list
+
+from . import selectors, services
+from .forms import ProfileForm, RequestForm
+
+PAGE_SIZE = 25
+# A spreadsheet would run a cell that starts like this as a formula.
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def _user(request: HttpRequest) -> User:
+    # partner_required let the request in, so the user is a signed-in tenant user.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _render(request: HttpRequest, template: str, section: str, **context: Any) -> HttpResponse:
+    """Every portal page shows whose portal it is and the portal's own navigation."""
+    partner = selectors.portal_partner(user=request.user)
+    return render(request, template, {"partner": partner, "section": section, **context})
+
+
+def _form_errors_from(form: Form, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+# --- overview and profile ---------------------------------------------------------------
+
+
+@partner_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    sla = selectors.portal_sla(user=user)
+    return _render(
+        request,
+        "portal/home.html",
+        "home",
+        terms=selectors.portal_terms(user=user),
+        sla=sla,
+        recent_orders=list(selectors.portal_orders(user=user)[:5]),
+    )
+
+
+@partner_required
+@require_safe
+def profile(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/profile.html", "profile")
+
+
+@partner_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    partner = selectors.portal_partner(user=user)
+    form = ProfileForm(request.POST or None, partner=partner)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changed_fields()
+        if not changes:
+            messages.info(request, "Nothing changed.")
+            return redirect("portal:profile")
+        try:
+            services.portal_profile_update(user=user, **changes)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Your details are saved; your channel manager sees them.")
+            return redirect("portal:profile")
+    return _render(request, "portal/profile_form.html", "profile", form=form)
+
+
+# --- scorecard ---------------------------------------------------------------------------
+
+
+@partner_required
+@require_safe
+def scorecard(request: HttpRequest) -> HttpResponse:
+    """The channel manager dashboard's tiles and charts (reporting.dashboard), for the
+    partner's own rollups only, over a period it picks."""
+    form = PeriodForm(request.GET)
+    card = None
+    if form.is_valid():
+        card = build_scorecard(
+            partners=selectors.portal_partners(user=request.user),
+            period=form.chosen_period(),
+            tiles=PARTNER_TILES,
+            chart_prefix="portal",
+        )
+    return _render(request, "portal/scorecard.html", "scorecard", form=form, scorecard=card)
+
+
+# --- SLA and requests -------------------------------------------------------------------
+
+
+@partner_required
+@require_safe
+def sla(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/sla.html", "sla", sla=selectors.portal_sla(user=request.user))
+
+
+@partner_required
+@require_safe
+def request_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.portal_requests(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.portal_request_rows(list(page.object_list))
+    # Paginated newest first; the page keeps that order (not the staff pages' urgency).
+    order = {row.pk: position for position, row in enumerate(page.object_list)}
+    rows.sort(key=lambda row: order[row["request"].pk])
+    return _render(request, "portal/requests.html", "requests", page=page, rows=rows)
+
+
+@partner_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner_request = services.portal_request_raise(
+                user=_user(request),
+                kind=form.cleaned_data["kind"],
+                subject=form.cleaned_data["subject"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except CalendarError:
+            form.add_error(
+                None,
+                "Your SLA's targets reach further than its support calendar can place a "
+                "deadline; please contact your channel manager.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Your request “{partner_request.subject}” is open; the SLA clock is running.",
+            )
+            return redirect("portal:request_detail", request_id=partner_request.pk)
+    return _render(request, "portal/request_form.html", "requests", form=form)
+
+
+@partner_required
+@require_safe
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        partner_request = selectors.portal_request_get(user=request.user, request_id=request_id)
+    except PartnerRequest.DoesNotExist as error:
+        raise Http404("You have no such request.") from error
+    row = selectors.portal_request_rows([partner_request])[0]
+    events = sla_event_list(partner=partner_request.partner).filter(request=partner_request)
+    return _render(
+        request,
+        "portal/request_detail.html",
+        "requests",
+        row=row,
+        partner_request=partner_request,
+        events=events,
+    )
+
+
+# --- activity: lists, CSV exports, manual entry ----------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    text = str(value)
+    return f"'{text}" if FORMULA_START.match(text) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(
+    request: HttpRequest,
+    filename: str,
+    header: list[str],
+    rows: Iterable[Any],
+    cells: Callable[[Any], list[Any]],
+) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    tenant = request.tenant  # type: ignore[attr-defined]
+
+    def lines() -> Iterator[str]:
+        # The body is read after the view returns, when the connection may be in
+        # another schema already: the rows are read in this tenant's, explicitly.
+        with tenant_context(tenant):
+            yield writer.writerow(header)
+            for row in rows:
+                yield writer.writerow([_cell(value) for value in cells(row)])
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
+ORDER_COLUMNS = [
+    "external_id",
+    "product",
+    "status",
+    "amount",
+    "cost",
+    "quantity",
+    "channel",
+    "new_account",
+    "ordered_at",
+    "closed_at",
+]
+CALL_COLUMNS = ["external_id", "direction", "counterpart", "duration_seconds", "occurred_at"]
+CONTACT_COLUMNS = ["external_id", "source", "created_at", "converted_at"]
+
+
+def _order_cells(order: Any) -> list[Any]:
+    return [
+        order.external_id,
+        order.product.sku if order.product else "",
+        order.status,
+        order.amount,
+        order.cost,
+        order.quantity,
+        order.channel,
+        "true" if order.new_account else "false",
+        order.ordered_at,
+        order.closed_at,
+    ]
+
+
+def _call_cells(call: Any) -> list[Any]:
+    return [
+        call.external_id,
+        call.direction,
+        call.counterpart,
+        call.duration_seconds,
+        call.occurred_at,
+    ]
+
+
+def _contact_cells(lead: Any) -> list[Any]:
+    return [lead.external_id, lead.source, lead.created_at, lead.converted_at]
+
+
+def _activity_page(
+    request: HttpRequest, template: str, section: str, rows: QuerySet[Any]
+) -> HttpResponse:
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, template, section, page=page)
+
+
+@partner_required
+@require_safe
+def orders(request: HttpRequest) -> HttpResponse:
+    return _activity_page(
+        request, "portal/orders.html", "orders", selectors.portal_orders(user=request.user)
+    )
+
+
+@partner_required
+@require_safe
+def orders_export(request: HttpRequest) -> StreamingHttpResponse:
+    rows = selectors.portal_orders(user=request.user).iterator(chunk_size=2000)
+    return _csv_response(request, "orders", ORDER_COLUMNS, rows, _order_cells)
+
+
+@partner_required
+@require_safe
+def calls(request: HttpRequest) -> HttpResponse:
+    return _activity_page(
+        request, "portal/calls.html", "calls", selectors.portal_calls(user=request.user)
+    )
+
+
+@partner_required
+@require_safe
+def calls_export(request: HttpRequest) -> StreamingHttpResponse:
+    rows = selectors.portal_calls(user=request.user).iterator(chunk_size=2000)
+    return _csv_response(request, "calls", CALL_COLUMNS, rows, _call_cells)
+
+
+@partner_required
+@require_safe
+def contacts(request: HttpRequest) -> HttpResponse:
+    return _activity_page(
+        request, "portal/contacts.html", "contacts", selectors.portal_contacts(user=request.user)
+    )
+
+
+@partner_required
+@require_safe
+def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
+    rows = selectors.portal_contacts(user=request.user).iterator(chunk_size=2000)
+    return _csv_response(request, "contacts", CONTACT_COLUMNS, rows, _contact_cells)
+
+
+@partner_required
+@require_http_methods(["GET", "POST"])
+def call_new(request: HttpRequest) -> HttpResponse:
+    form = CallEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        errors = services.portal_call_log(user=_user(request), row=form.row())
+        if not errors:
+            messages.success(request, "The call is logged; your scorecard includes it shortly.")
+            return redirect("portal:calls")
+        form_errors_from(form, errors)
+    return _render(
+        request,
+        "portal/entry_form.html",
+        "calls",
+        form=form,
+        title="Log a call",
+        back="portal:calls",
+    )
+
+
+@partner_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponse:
+    form = ContactEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        errors = services.portal_contact_log(user=_user(request), row=form.row())
+        if not errors:
+            messages.success(request, "The contact is logged; your scorecard includes it shortly.")
+            return redirect("portal:contacts")
+        form_errors_from(form, errors)
+    return _render(
+        request,
+        "portal/entry_form.html",
+        "contacts",
+        form=form,
+        title="Log a contact",
+        back="portal:contacts",
+    )
