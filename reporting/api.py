@@ -44,6 +44,7 @@ from . import api_examples as examples
 from . import metrics
 from .ingest import KINDS, RowsUnreadable, ingest
 from .models import Call, InventorySnapshot, Lead, Order
+from .rollups import COMPONENTS
 
 MAX_PERIOD_DAYS = 3700
 
@@ -358,12 +359,80 @@ PERIOD_PARAMETERS = [
 ]
 
 
+def _money(**options: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=22, decimal_places=2, **options)
+
+
+def _components() -> dict[str, serializers.Field]:
+    """The summed rollup components of DESIGN.md, as the metrics answers carry them."""
+    fields: dict[str, serializers.Field] = {
+        name: _money() if name in metrics.MONEY else serializers.IntegerField()
+        for name in COMPONENTS
+    }
+    fields["first_order_at"] = serializers.DateTimeField(
+        allow_null=True, help_text="closed_at of the first won order in the period"
+    )
+    fields["last_order_at"] = serializers.DateTimeField(
+        allow_null=True, help_text="closed_at of the last won order in the period"
+    )
+    return fields
+
+
+def _derived() -> dict[str, serializers.Field]:
+    """The derived metrics; null where the formula would divide by zero."""
+    return {
+        "avg_order_value": _money(allow_null=True, help_text="revenue / orders_won"),
+        "cost_per_sale": _money(allow_null=True, help_text="cost / orders_won"),
+        "avg_item_price": _money(allow_null=True, help_text="revenue / items_sold"),
+        "win_rate": serializers.DecimalField(
+            max_digits=6,
+            decimal_places=4,
+            allow_null=True,
+            help_text="orders_won / (orders_won + orders_lost)",
+        ),
+        "avg_days_between_orders": _money(
+            allow_null=True,
+            help_text="(last_order_at - first_order_at) in days / (orders_won - 1)",
+        ),
+        "margin": _money(help_text="revenue - cost"),
+    }
+
+
+def _partner_metrics_rows() -> serializers.Serializer:
+    return inline_serializer(
+        "PartnerMetrics",
+        {
+            "partner": serializers.CharField(help_text="partner ref"),
+            "name": serializers.CharField(),
+            **_components(),
+            "inventory_listed": serializers.IntegerField(
+                allow_null=True, help_text="the last snapshot in the period"
+            ),
+            **_derived(),
+        },
+        many=True,
+    )
+
+
+PERIOD_FIELDS: dict[str, serializers.Field] = {
+    "from": serializers.DateField(),
+    "to": serializers.DateField(),
+}
+
+
 class PartnerMetricsView(APIView):
     """One row per partner with every component and metric; the registry's filters apply."""
 
     @extend_schema(
         parameters=PERIOD_PARAMETERS,
-        responses=OpenApiTypes.OBJECT,
+        responses=inline_serializer(
+            "PartnerMetricsList",
+            {
+                **PERIOD_FIELDS,
+                "count": serializers.IntegerField(),
+                "results": _partner_metrics_rows(),
+            },
+        ),
         examples=[examples.PARTNER_METRICS],
     )
     def get(self, request: Request) -> Response:
@@ -381,7 +450,23 @@ class PartnerSeriesView(APIView):
             *PERIOD_PARAMETERS,
             OpenApiParameter("interval", str, enum=["day", "week", "month"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=inline_serializer(
+            "PartnerSeries",
+            {
+                "partner": serializers.CharField(help_text="partner ref"),
+                "interval": serializers.ChoiceField(["day", "week", "month"]),
+                **PERIOD_FIELDS,
+                "series": inline_serializer(
+                    "PartnerSeriesBucket",
+                    {
+                        "start": serializers.DateField(help_text="first day of the bucket"),
+                        **_components(),
+                        **_derived(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
         examples=[examples.PARTNER_SERIES],
     )
     def get(self, request: Request, ref: str) -> Response:
@@ -409,7 +494,24 @@ class PartnerSeriesView(APIView):
 
 class SummaryView(APIView):
     @extend_schema(
-        parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, examples=[examples.SUMMARY]
+        parameters=PERIOD_PARAMETERS,
+        responses=inline_serializer(
+            "MetricsSummary",
+            {
+                **PERIOD_FIELDS,
+                "partners": serializers.IntegerField(help_text="partners not terminated"),
+                "partners_sold": serializers.IntegerField(help_text="partners with orders_won > 0"),
+                "affiliates_converted": serializers.IntegerField(
+                    help_text="partners whose status became affiliate in the period"
+                ),
+                "contacts_per_partner": _money(
+                    allow_null=True, help_text="contacts_generated / partners"
+                ),
+                **_components(),
+                **_derived(),
+            },
+        ),
+        examples=[examples.SUMMARY],
     )
     def get(self, request: Request) -> Response:
         period = _period(request)
