@@ -33,4 +33,3 @@ class CallForm(_ActivityForm, CallEntryForm):
 
 class ContactForm(_ActivityForm, ContactEntryForm):
     pass
-

@@ -13,7 +13,7 @@ import pytest
 from axes.models import AccessLog
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import ViewportSize, expect, sync_playwright
 
 from partners.models import Partner, PartnerUser, Tier
 from prm.accounts.models import User
@@ -27,7 +27,7 @@ from tests.conftest import PROJECT_DIR, tenant_schema
 from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
 
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.mark.browser
