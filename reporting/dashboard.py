@@ -48,6 +48,7 @@ from prm.tenancy.db import current_time_zone
 
 from . import metrics
 from .metrics import Period
+from .rollups import COMPONENTS
 
 # --- periods ---------------------------------------------------------------------------
 
@@ -187,13 +188,60 @@ def make_tile(spec: TileSpec, value: Any, previous: Any) -> Tile:
     return Tile(spec, value, previous, change, percent)
 
 
-def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
-    """The metrics summary of `partners` (exactly what GET /api/v1/metrics/summary/
-    answers), plus the items listed online (each partner's last snapshot, summed)."""
-    with timezone.override(current_time_zone()):
-        values = metrics.summary(partners=partners, period=period)
-    values["inventory_listed"] = metrics.inventory_listed(partners=partners, period=period)
+@dataclass(frozen=True)
+class Figures:
+    """One period of a set of partners: a row per partner (reporting.metrics.
+    partner_metrics, one GROUP BY partner in SQL) and the totals over them, which are
+    exactly what GET /api/v1/metrics/summary/ answers plus `inventory_listed`."""
+
+    period: Period
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+def combined(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Components of per-partner rows added up (exact: ints and Decimals), the first
+    and last won order, and the items listed online (each partner's last snapshot,
+    summed; None when no partner has one)."""
+    values: dict[str, Any] = dict.fromkeys(COMPONENTS, 0)
+    values.update(revenue=Decimal("0.00"), cost=Decimal("0.00"))
+    firsts, lasts, listed = [], [], []
+    for row in rows:
+        for component in COMPONENTS:
+            values[component] += row[component]
+        if row["first_order_at"] is not None:
+            firsts.append(row["first_order_at"])
+        if row["last_order_at"] is not None:
+            lasts.append(row["last_order_at"])
+        if row["inventory_listed"] is not None:
+            listed.append(row["inventory_listed"])
+    values["first_order_at"] = min(firsts, default=None)
+    values["last_order_at"] = max(lasts, default=None)
+    values["inventory_listed"] = sum(listed) if listed else None
     return values
+
+
+def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
+    """The figures of `partners` over `period`: one scan of the rollups for the rows,
+    two small counts (partners, affiliates) for the summary."""
+    rows = metrics.partner_metrics(partners=partners, period=period)
+    components = combined(rows)
+    inventory = components.pop("inventory_listed")
+    with timezone.override(current_time_zone()):
+        totals = metrics.summary_of(
+            components=components,
+            partners_sold=sum(1 for row in rows if row["orders_won"] > 0),
+            partners=partners,
+            period=period,
+        )
+    totals["inventory_listed"] = inventory
+    return Figures(period, rows, totals)
+
+
+def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
+    """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
+    plus the items listed online."""
+    return figures(partners=partners, period=period).totals
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -282,25 +330,27 @@ def scorecard(
     previous: Period | None = None,
     tiles: Sequence[str] = DASHBOARD_TILES,
     chart_prefix: str = "chart",
+    current: Figures | None = None,
 ) -> dict[str, Any]:
     """Tiles (each metric with its change against `previous`, by default the period
     of equal length before) and time-series charts of `partners` over `period`.
+    `current` is the period's figures when the caller has them already.
 
     Keys: period, previous, interval, totals, previous_totals, tiles (list of Tile),
     series (the bucket rows of reporting.metrics.series), charts (for _chart.html)."""
     previous = previous or previous_period(period)
-    current_totals = totals(partners=partners, period=period)
-    previous_totals = totals(partners=partners, period=previous)
+    current = current or figures(partners=partners, period=period)
+    before = figures(partners=partners, period=previous)
     interval = interval_for(period)
     rows = metrics.series(partners=partners, period=period, interval=interval)
     return {
         "period": period,
         "previous": previous,
         "interval": interval,
-        "totals": current_totals,
-        "previous_totals": previous_totals,
+        "totals": current.totals,
+        "previous_totals": before.totals,
         "tiles": [
-            make_tile(TILES_BY_KEY[key], current_totals.get(key), previous_totals.get(key))
+            make_tile(TILES_BY_KEY[key], current.totals.get(key), before.totals.get(key))
             for key in tiles
         ],
         "series": rows,
@@ -314,19 +364,51 @@ BREAKDOWN_TITLES = {"tier": "Tier", "country": "Country", "product": "Product"}
 EMPTY_GROUP = {"tier": "No tier", "country": "No country", "product": "No product"}
 
 
-def breakdown_rows(*, partners: QuerySet[Partner], period: Period, by: str) -> list[dict[str, Any]]:
-    """reporting.metrics.breakdown with readable group names."""
-    rows = metrics.breakdown(partners=partners, period=period, by=by)
-    for row in rows:
-        if by == "country" and row["key"]:
-            row["label"] = str(countries.name(row["key"])) or row["key"]
-        row["label"] = row["label"] or EMPTY_GROUP[by]
-    return rows
-
-
-def breakdowns(*, partners: QuerySet[Partner], period: Period) -> dict[str, list[dict[str, Any]]]:
-    """Tier, country and product breakdowns."""
-    return {by: breakdown_rows(partners=partners, period=period, by=by) for by in BREAKDOWN_TITLES}
+def breakdowns(
+    *, partners: QuerySet[Partner], rows: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The per-partner `rows` (of `partners`) grouped by tier, country and product:
+    every component and metric of each group, largest revenue first; `partners` is
+    how many of them the group has. Rollups have no product dimension, so a product's
+    row is that of the partners carrying it: a partner with two products counts
+    under both, and those rows can add up to more than the total."""
+    groups: dict[str, dict[str, list[tuple[str, str]]]] = {by: {} for by in BREAKDOWN_TITLES}
+    names: dict[str, str] = {}
+    for ref, tier_slug, tier_name, country in partners.order_by().values_list(
+        "ref", "tier__slug", "tier__name", "country"
+    ):
+        groups["tier"][ref] = [(tier_slug or "", tier_name or "")]
+        code = str(country or "")
+        if code not in names:
+            names[code] = str(countries.name(code)) if code else ""
+        groups["country"][ref] = [(code, names[code])]
+    carried = Partner.products.through.objects.filter(partner__in=partners).values_list(
+        "partner__ref", "product__sku", "product__name"
+    )
+    for ref, sku, name in carried:
+        groups["product"].setdefault(ref, []).append((sku, name))
+    result = {}
+    for by, of_partner in groups.items():
+        members: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            for group_key in of_partner.get(row["partner"]) or [("", "")]:
+                members.setdefault(group_key, []).append(row)
+        table = []
+        for (key, label), group in members.items():
+            values = combined(group)
+            values.pop("inventory_listed")
+            table.append(
+                {
+                    "key": key,
+                    "label": label or EMPTY_GROUP[by],
+                    "partners": len(group),
+                    **values,
+                    **metrics.derive(values),
+                }
+            )
+        table.sort(key=lambda row: (-row["revenue"], row["label"]))
+        result[by] = table
+    return result
 
 
 def channel_split(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -388,19 +470,16 @@ DEFAULT_SORT = "-revenue"
 LEADERBOARD_SIZE = 25
 
 
-def leaderboard(*, partners: QuerySet[Partner], period: Period, sort: str) -> list[dict[str, Any]]:
-    """Every partner's metrics over the period (reporting.metrics.partner_metrics: one
-    GROUP BY), ordered by `sort` (a column key, "-" first for descending; partners
-    without a value come last either way, then by name)."""
-    rows = metrics.partner_metrics(partners=partners, period=period)
+def leaderboard(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """Per-partner rows ordered by `sort` (a column key, "-" first for descending);
+    partners without a value (a division by zero) come last either way, then by name."""
     key = sort.lstrip("-")
     descending = sort.startswith("-")
+    by_name = sorted(rows, key=lambda row: (row["name"].lower(), row["partner"]))
     if key == "name":
-        rows.sort(key=lambda row: (row["name"].lower(), row["partner"]), reverse=descending)
-        return rows
-    with_value = [row for row in rows if row[key] is not None]
-    without = [row for row in rows if row[key] is None]
-    with_value.sort(key=lambda row: (row["name"].lower(), row["partner"]))
+        return by_name[::-1] if descending else by_name
+    with_value = [row for row in by_name if row[key] is not None]
+    without = [row for row in by_name if row[key] is None]
     with_value.sort(key=lambda row: row[key], reverse=descending)
     return with_value + without
 
@@ -436,13 +515,15 @@ def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10
 def dashboard(
     *, partners: QuerySet[Partner], period: Period, previous: Period, sort: str
 ) -> dict[str, Any]:
-    """Everything the channel manager dashboard shows for `partners` over `period`:
-    the scorecard, breakdowns by tier, country, product and sales channel, the
-    leaderboard's first rows, the SLA breaches, and how fresh the rollups are."""
-    card = scorecard(partners=partners, period=period, previous=previous)
-    tables = breakdowns(partners=partners, period=period)
-    split = channel_split(card["totals"])
-    ranked = leaderboard(partners=partners, period=period, sort=sort)
+    """What the channel manager dashboard shows for `partners` over `period`, from
+    three scans of the rollups (the period per partner, the previous period per
+    partner, the period per day/week/month): the scorecard, breakdowns by tier,
+    country, product and sales channel, the leaderboard, and the SLA breaches."""
+    current = figures(partners=partners, period=period)
+    card = scorecard(partners=partners, period=period, previous=previous, current=current)
+    tables = breakdowns(partners=partners, rows=current.rows)
+    split = channel_split(current.totals)
+    ranked = leaderboard(current.rows, sort)
     return {
         "scorecard": card,
         "breakdowns": [
@@ -454,5 +535,4 @@ def dashboard(
         "leaderboard_total": len(ranked),
         "leaderboard_columns": LEADERBOARD_COLUMNS,
         "sla": sla_breaches(partners=partners, period=period),
-        "freshness": metrics.freshness(),
     }

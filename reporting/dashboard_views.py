@@ -8,6 +8,7 @@ is 204 (htmx keeps the page as it is), so polling costs three small queries.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -15,29 +16,33 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from partners.selectors import partner_list_for_user
 from prm.tenancy.db import current_time_zone
 from prm.web.access import staff_required
-from slas.models import SlaEvent
+from slas.models import PartnerRequest, SlaEvent
 
 from . import metrics
 from .dashboard import (
     BREAKDOWN_TITLES,
     LEADERBOARD_COLUMNS,
     TILE_SPECS,
-    breakdown_rows,
+    breakdowns,
     channel_split,
     dashboard,
+    figures,
     interval_for,
     leaderboard,
+    make_tile,
     previous_period,
-    totals,
 )
 from .dashboard_forms import DashboardForm, PeriodForm
 from .exports import csv_response
@@ -45,6 +50,7 @@ from .metrics import Period
 from .models import Call, Lead, Order
 
 POLL_SECONDS = 5
+CACHE_SECONDS = 600
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 # Columns of the per-partner CSV: the metrics API's keys, in its order.
@@ -95,12 +101,19 @@ EXPORT_TABLES = {
 
 
 def freshness_token() -> str:
-    """Changes whenever what the dashboard shows may have: a fold of the rollups, the
-    outbox's size, a new SLA event."""
+    return freshness_now()[0]
+
+
+def freshness_now() -> tuple[str, dict[str, Any]]:
+    """How fresh the rollups are (reporting.metrics.freshness), and a token that
+    changes whenever what the dashboard shows may have: a fold of the rollups, the
+    outbox's size, a new SLA event, a partner request changing."""
     fresh = metrics.freshness()
     as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
     last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    return f"{as_of}.{fresh['pending']}.{last_event}"
+    last_request = PartnerRequest.objects.aggregate(last=Max("updated_at"))["last"]
+    changed = last_request.isoformat() if last_request else "never"
+    return f"{as_of}.{fresh['pending']}.{last_event}.{changed}", fresh
 
 
 def _form(request: HttpRequest) -> DashboardForm:
@@ -111,37 +124,48 @@ def _scoped(request: HttpRequest, form: DashboardForm) -> Any:
     return form.partners(partner_list_for_user(user=request.user))
 
 
-def _context(request: HttpRequest, form: DashboardForm) -> dict[str, Any]:
+def _live_html(request: HttpRequest, form: DashboardForm) -> str:
+    """The dashboard's numbers, rendered; kept in the cache under the freshness token,
+    so a page view or a poll after the same fold costs no scan of the rollups."""
+    token, fresh = freshness_now()
     period = form.chosen_period()
     query = form.query()
+    schema = getattr(getattr(request, "tenant", None), "schema_name", "")
+    user_id = getattr(request.user, "pk", None)
+    shape = urlencode(sorted({**query, "start": period.start, "end": period.end}.items()))
+    digest = hashlib.sha256(f"{schema}|{user_id}|{shape}".encode()).hexdigest()[:32]
+    key = f"prm:dashboard:{digest}:{token}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "reporting/_dashboard_live.html",
+            _context(request, form, token, fresh),
+            request=request,
+        )
+        cache.set(key, html, CACHE_SECONDS)
+    return str(html)
+
+
+def _context(
+    request: HttpRequest, form: DashboardForm, token: str, fresh: dict[str, Any]
+) -> dict[str, Any]:
+    period = form.chosen_period()
+    query = form.query()
+    sort = form.cleaned_data["sort"]
     data = dashboard(
         partners=_scoped(request, form),
         period=period,
         previous=previous_period(period),
-        sort=form.cleaned_data["sort"],
+        sort=sort,
     )
-    token = freshness_token()
-    sort = form.cleaned_data["sort"]
     without_sort = {key: value for key, value in query.items() if key != "sort"}
     return {
         **data,
-        "form": form,
         "period": period,
-        "query": urlencode(query),
         "token": token,
+        "freshness": fresh,
         "poll_seconds": POLL_SECONDS,
-        "live_url": reverse("reporting:dashboard_live")
-        + "?"
-        + urlencode({**query, "since": token}),
-        "exports": [
-            {
-                "table": table,
-                "label": label,
-                "url": reverse("reporting:dashboard_export", args=[table])
-                + ("?" + urlencode(query) if query else ""),
-            }
-            for table, label in EXPORT_TABLES.items()
-        ],
+        "live_url": f"{reverse('reporting:dashboard_live')}?{urlencode({**query, 'since': token})}",
         "sort": sort,
         "sort_links": _sort_links(without_sort, sort),
     }
@@ -167,7 +191,27 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         return render(
             request, "reporting/dashboard.html", {"form": form, "invalid": True}, status=400
         )
-    return render(request, "reporting/dashboard.html", _context(request, form))
+    query = form.query()
+    exports = [
+        {
+            "table": table,
+            "label": label,
+            "url": reverse("reporting:dashboard_export", args=[table])
+            + ("?" + urlencode(query) if query else ""),
+        }
+        for table, label in EXPORT_TABLES.items()
+    ]
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "form": form,
+            "period": form.chosen_period(),
+            "exports": exports,
+            # Rendered by Django's template engine, autoescaped: safe to insert as is.
+            "live_html": mark_safe(_live_html(request, form)),  # noqa: S308
+        },
+    )
 
 
 @staff_required
@@ -179,7 +223,7 @@ def dashboard_live(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return _invalid(form, "The filters are not valid")
-    return render(request, "reporting/_dashboard_live.html", _context(request, form))
+    return HttpResponse(_live_html(request, form))
 
 
 def _invalid(form: PeriodForm, what: str) -> HttpResponse:
@@ -212,34 +256,33 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
     filename = _filename(request, f"dashboard-{table}", period)
     header: tuple[str, ...]
     rows: Any
-    if table in ("metrics", "leaderboard"):
-        header = PARTNER_METRIC_COLUMNS
-        if table == "leaderboard":
-            ranked = leaderboard(partners=partners, period=period, sort=form.cleaned_data["sort"])
-            header = ("rank", "partner", "name", *(key for key, _h, _u in LEADERBOARD_COLUMNS))
-            rows = ([number, *(row[c] for c in header[1:])] for number, row in enumerate(ranked, 1))
-        else:
-            every = metrics.partner_metrics(partners=partners, period=period)
-            rows = ([row[column] for column in header] for row in every)
-    elif table == "tiles":
-        previous = previous_period(period)
-        current_values = totals(partners=partners, period=period)
-        previous_values = totals(partners=partners, period=previous)
-        header = ("metric", "label", "from", "to", "value", "previous_from", "previous_to")
-        header = (*header, "previous", "change", "change_percent")
-        rows = _tile_rows(period, previous, current_values, previous_values)
-    elif table == "series":
+    if table == "series":
         interval = interval_for(period)
         header = ("interval", *SERIES_COLUMNS)
         series = metrics.series(partners=partners, period=period, interval=interval)
         rows = ([interval, *(row[column] for column in SERIES_COLUMNS)] for row in series)
+        return csv_response(filename=filename, header=header, rows=rows)
+    current = figures(partners=partners, period=period)
+    if table == "metrics":
+        header = PARTNER_METRIC_COLUMNS
+        rows = ([row[column] for column in header] for row in current.rows)
+    elif table == "leaderboard":
+        ranked = leaderboard(current.rows, form.cleaned_data["sort"])
+        header = ("rank", "partner", "name", *(key for key, _h, _u in LEADERBOARD_COLUMNS))
+        rows = ([number, *(row[c] for c in header[1:])] for number, row in enumerate(ranked, 1))
+    elif table == "tiles":
+        previous = previous_period(period)
+        before = figures(partners=partners, period=previous)
+        header = ("metric", "label", "from", "to", "value", "previous_from", "previous_to")
+        header = (*header, "previous", "change", "change_percent")
+        rows = _tile_rows(period, previous, current.totals, before.totals)
     elif table in BREAKDOWN_TITLES:
         header = BREAKDOWN_COLUMNS
-        grouped = breakdown_rows(partners=partners, period=period, by=table)
+        grouped = breakdowns(partners=partners, rows=current.rows)[table]
         rows = ([row[column] for column in header] for row in grouped)
     else:  # channel
         header = ("channel", "label", "items_sold")
-        split = channel_split(totals(partners=partners, period=period))
+        split = channel_split(current.totals)
         rows = ([row["key"], row["label"], row["items"]] for row in split)
     return csv_response(filename=filename, header=header, rows=rows)
 
@@ -247,8 +290,6 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
 def _tile_rows(
     period: Period, previous: Period, current: dict[str, Any], before: dict[str, Any]
 ) -> Iterator[list[Any]]:
-    from .dashboard import make_tile
-
     for spec in TILE_SPECS:
         tile = make_tile(spec, current.get(spec.key), before.get(spec.key))
         yield [

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from partners.models import Partner, PartnerStatus, StatusChange
@@ -180,44 +180,6 @@ def _buckets(period: Period, interval: str) -> Iterable[date]:
             current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-# Breakdowns: the partner attribute each groups by, and the one naming the group.
-BREAKDOWNS = {
-    "tier": ("partner__tier__slug", "partner__tier__name"),
-    "country": ("partner__country", "partner__country"),
-    "product": ("partner__products__sku", "partner__products__name"),
-}
-
-
-def breakdown(*, partners: QuerySet[Partner], period: Period, by: str) -> list[dict[str, Any]]:
-    """Every component and metric of `partners` over the period, grouped by tier,
-    country or product (one GROUP BY in SQL), largest revenue first; `partners` in a
-    row counts those with rollups in the period. Rollups have no product dimension,
-    so "product" groups the partners that carry each product: a partner with two
-    products counts under both, and the rows can add up to more than the total."""
-    key, label = BREAKDOWNS[by]
-    grouped = (
-        DailyRollup.objects.filter(partner__in=partners, day__gte=period.start, day__lte=period.end)
-        .order_by()
-        .values(key, label)
-        .annotate(active_partners=Count("partner_id", distinct=True), **_sums())
-    )
-    rows = []
-    for row in grouped:
-        values = _clean(row)
-        values.pop("inventory_listed")
-        rows.append(
-            {
-                "key": row[key] or "",
-                "label": str(row[label] or ""),
-                "partners": row["active_partners"],
-                **values,
-                **derive(values),
-            }
-        )
-    rows.sort(key=lambda row: (-row["revenue"], row["label"]))
-    return rows
-
-
 def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """Tenant totals, plus partners that sold, affiliates converted and contacts per
     partner (contacts generated / partners not terminated). Days are those of the
@@ -230,6 +192,21 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     partners_sold = (
         rollups.values("partner_id").annotate(won=Sum("orders_won")).filter(won__gt=0).count()
     )
+    return summary_of(
+        components=totals, partners_sold=partners_sold, partners=partners, period=period
+    )
+
+
+def summary_of(
+    *,
+    components: dict[str, Any],
+    partners_sold: int,
+    partners: QuerySet[Partner],
+    period: Period,
+) -> dict[str, Any]:
+    """The summary from components already summed over `partners` and the period (the
+    dashboard sums them from its per-partner rows): adds partners counted (not
+    terminated), affiliates converted and contacts per partner, and derives the rest."""
     counted = partners.exclude(status=PartnerStatus.TERMINATED).count()
     affiliates = (
         StatusChange.objects.filter(
@@ -248,9 +225,9 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
         "partners": counted,
         "partners_sold": partners_sold,
         "affiliates_converted": affiliates,
-        "contacts_per_partner": _ratio(totals["contacts_generated"], counted),
-        **totals,
-        **derive(totals),
+        "contacts_per_partner": _ratio(components["contacts_generated"], counted),
+        **components,
+        **derive(components),
     }
 
 

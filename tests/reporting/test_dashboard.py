@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from partners.models import Partner
-from partners.services import tier_create
+from partners.models import Partner, StatusChange
+from partners.services import partner_transition, tier_create
 from prm.accounts.models import Role
 from reporting.dashboard import (
     TILES_BY_KEY,
@@ -31,12 +30,11 @@ from reporting.dashboard import (
 from reporting.dashboard_forms import PeriodForm
 from reporting.exports import cell
 from reporting.metrics import Period
-from reporting.models import DailyRollup, RollupState
 from slas.models import EventKind, SlaEvent
 from slas.services import partner_request_open
 from tests.conftest import TenantClient, client_for, log_in, tenant_schema
 from tests.factories import PartnerFactory, UserFactory
-from tests.reporting.activity import accepted, order, send
+from tests.reporting.activity import accepted, call, contact, inventory, order, send
 from tests.reporting.conftest import Catalogue
 
 TODAY = date(2026, 11, 18)
@@ -148,8 +146,43 @@ def test_days_without_a_preset_make_a_custom_period_and_a_preset_wins_over_days(
 # --- data for the views ------------------------------------------------------------------
 
 
-def rollup(partner: Partner, day: date, **values: Any) -> DailyRollup:
-    return DailyRollup.objects.create(partner=partner, day=day, **values)
+def ingest(client: TenantClient, **batches: list[dict[str, Any]]) -> None:
+    for kind, rows in batches.items():
+        body = accepted(send(client, kind, rows))
+        assert body["errors"] == [], body["errors"]
+
+
+def won(
+    key: str, ref: str, day: str, amount: str, *, cost: str = "0.00", items: int = 1, **more: Any
+) -> dict[str, Any]:
+    return order(
+        key,
+        ref,
+        amount=amount,
+        cost=cost,
+        quantity=items,
+        ordered_at=f"{day}T08:00:00Z",
+        closed_at=f"{day}T{more.pop('hour', '10')}:00:00Z",
+        **more,
+    )
+
+
+def lost(key: str, ref: str, day: str, hour: str = "13") -> dict[str, Any]:
+    return order(
+        key, ref, status="lost", ordered_at=f"{day}T08:00:00Z", closed_at=f"{day}T{hour}:00:00Z"
+    )
+
+
+def calls(key: str, ref: str, day: str, made: int, received: int) -> list[dict[str, Any]]:
+    directions = ["made"] * made + ["received"] * received
+    return [
+        call(f"{key}-{n}", ref, direction=direction, occurred_at=f"{day}T09:00:00Z")
+        for n, direction in enumerate(directions)
+    ]
+
+
+def contacts(key: str, ref: str, day: str, count: int) -> list[dict[str, Any]]:
+    return [contact(f"{key}-{n}", ref, created_at=f"{day}T11:00:00Z") for n in range(count)]
 
 
 @pytest.fixture
@@ -159,72 +192,75 @@ def manager_client(alpha_catalogue: Catalogue, tenant_a: Any) -> TenantClient:
 
 
 @pytest.fixture
-def board(alpha_catalogue: Catalogue, tenant_a: Any) -> dict[str, Any]:
-    """Rollups in January 2026 (and December 2025, the previous period) for the
-    catalogue's partners, plus a partner of another manager with a large revenue.
+def board(
+    alpha_catalogue: Catalogue,
+    alpha_api: TenantClient,
+    fold: Callable[[], int],
+    tenant_a: Any,
+) -> dict[str, Any]:
+    """Activity in January 2026 (and December 2025, the previous period) of the
+    catalogue's partners, sent to the API and folded, plus a partner of another
+    manager with a large revenue.
 
     acme: gold tier, GB, gadget; bolt: silver, FR, gadget and widget; cogs: no tier,
     no country, no product."""
     catalogue = alpha_catalogue
+    tag = catalogue.tag
     with tenant_schema(tenant_a):
-        gold = tier_create(actor=None, slug=f"gold-{catalogue.tag}", name=f"Gold {catalogue.tag}")
-        silver = tier_create(
-            actor=None, slug=f"silver-{catalogue.tag}", name=f"Silver {catalogue.tag}"
-        )
+        gold = tier_create(actor=None, slug=f"gold-{tag}", name=f"Gold {tag}")
+        silver = tier_create(actor=None, slug=f"silver-{tag}", name=f"Silver {tag}")
         acme, bolt, cogs = (catalogue.partners[name] for name in ("acme", "bolt", "cogs"))
         Partner.objects.filter(pk=acme.pk).update(tier=gold, country="GB")
         Partner.objects.filter(pk=bolt.pk).update(tier=silver, country="FR")
         Partner.objects.filter(pk=cogs.pk).update(tier=None, country="")
         acme.products.set([catalogue.products["gadget"]])
         bolt.products.set([catalogue.products["gadget"], catalogue.products["widget"]])
-        first = datetime(2026, 1, 5, 10, tzinfo=ZoneInfo("UTC"))
-        rollup(
-            acme,
-            date(2026, 1, 5),
-            orders_won=2,
-            orders_lost=1,
-            revenue=Decimal("300.00"),
-            cost=Decimal("120.00"),
-            items_sold=5,
-            items_online_store=3,
-            items_display_shelf=1,
-            calls_made=4,
-            calls_received=1,
-            contacts_generated=3,
-            first_order_at=first,
-            last_order_at=first + timedelta(hours=2),
-            inventory_listed=40,
+        # bolt became an affiliate on 20 January
+        for status in ("onboarding", "active", "affiliate"):
+            partner_transition(partner=bolt, to_status=status, actor=None)
+        StatusChange.objects.filter(partner=bolt, to_status="affiliate").update(
+            changed_at=datetime(2026, 1, 20, 12, tzinfo=ZoneInfo("UTC"))
         )
-        rollup(
-            acme,
-            date(2026, 1, 25),
-            orders_won=1,
-            revenue=Decimal("100.00"),
-            items_sold=1,
-            items_display_shelf=1,
-            first_order_at=first + timedelta(days=20),
-            last_order_at=first + timedelta(days=20),
-            inventory_listed=35,
-        )
-        rollup(
-            bolt,
-            date(2026, 1, 10),
-            orders_won=1,
-            orders_lost=1,
-            revenue=Decimal("50.50"),
-            items_sold=2,
-            calls_received=6,
-            contacts_generated=1,
-        )
-        rollup(cogs, date(2026, 1, 12), calls_made=2, contacts_generated=5)
-        # December 2025: the previous period of January
-        rollup(acme, date(2025, 12, 20), orders_won=1, revenue=Decimal("200.00"), items_sold=1)
-        rollup(bolt, date(2026, 12, 31) - timedelta(days=365), orders_lost=2)
         other_manager = UserFactory.create(role=Role.MANAGER)
         stranger = PartnerFactory.create(
-            name=f"Zed Other {catalogue.tag}", channel_manager=other_manager, tags=[catalogue.tag]
+            name=f"Zed Other {tag}", channel_manager=other_manager, tags=[tag]
         )
-        rollup(stranger, date(2026, 1, 15), orders_won=9, revenue=Decimal("9999.00"))
+    a, b, c = acme.ref, bolt.ref, cogs.ref
+    ingest(
+        alpha_api,
+        orders=[
+            # acme, 5 Jan: two won (3 items online, 2 direct), one lost
+            won("a1", a, "2026-01-05", "200.00", cost="80.00", items=3, channel="online_store"),
+            won("a2", a, "2026-01-05", "100.00", cost="40.00", items=2, hour="12"),
+            lost("a3", a, "2026-01-05"),
+            # acme, 25 Jan: one won from a display shelf
+            won("a4", a, "2026-01-25", "100.00", channel="display_shelf"),
+            # bolt, 10 Jan: one won, one lost
+            won("b1", b, "2026-01-10", "50.50", items=2),
+            lost("b2", b, "2026-01-10"),
+            # December 2025, the previous period: acme won 200.00, bolt lost two
+            won("a0", a, "2025-12-20", "200.00"),
+            lost("b0", b, "2025-12-31", hour="09"),
+            lost("b00", b, "2025-12-31", hour="10"),
+            # the other manager's partner
+            won("z1", stranger.ref, "2026-01-15", "9999.00"),
+        ],
+        calls=[
+            *calls("ac", a, "2026-01-05", made=4, received=1),
+            *calls("bc", b, "2026-01-10", made=0, received=6),
+            *calls("cc", c, "2026-01-12", made=2, received=0),
+        ],
+        contacts=[
+            *contacts("al", a, "2026-01-05", 3),
+            *contacts("bl", b, "2026-01-10", 1),
+            *contacts("cl", c, "2026-01-12", 5),
+        ],
+        inventory=[
+            inventory("ai1", a, items_listed=40, observed_at=f"{JAN}05T12:00:00Z"),
+            inventory("ai2", a, items_listed=35, observed_at=f"{JAN}25T12:00:00Z"),
+        ],
+    )
+    fold()
     return {
         "catalogue": catalogue,
         "gold": gold,
@@ -274,6 +310,7 @@ def test_a_manager_sees_the_dashboard_of_their_own_partners_by_default(
     assert shown["calls_received"].value == 7
     assert shown["contacts_generated"].value == 9
     assert shown["partners_sold"].value == 2
+    assert shown["affiliates_converted"].value == 1
     assert shown["partners"].value == 3
     assert shown["contacts_per_partner"].value == Decimal("3.00")
     assert shown["inventory_listed"].value == 35  # acme's last snapshot in January
@@ -413,8 +450,8 @@ def test_breakdowns_by_tier_country_product_and_channel(
     }
     assert response.context["channel_split"] == [
         {"key": "online_store", "label": "Online direct store", "items": 3},
-        {"key": "display_shelf", "label": "Display shelf", "items": 2},
-        {"key": "other", "label": "Direct and other", "items": 3},
+        {"key": "display_shelf", "label": "Display shelf", "items": 1},
+        {"key": "other", "label": "Direct and other", "items": 4},
     ]
     # every chart has a table with the same numbers
     html = response.content.decode()
@@ -516,14 +553,23 @@ def test_sla_breaches_of_the_partners_are_listed(
 
 
 def test_the_page_costs_the_same_queries_for_three_partners_or_thirty(
-    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+    manager_client: TenantClient,
+    board: dict[str, Any],
+    tenant_a: Any,
+    alpha_api: TenantClient,
+    fold: Callable[[], int],
 ) -> None:
     with CaptureQueriesContext(connection) as few:
         assert manager_client.get("/", JANUARY).status_code == 200
     with tenant_schema(tenant_a):
-        for number in range(27):
-            partner = PartnerFactory.create(channel_manager=board["catalogue"].manager)
-            rollup(partner, date(2026, 1, 3), orders_won=1, revenue=Decimal(number))
+        more = [
+            PartnerFactory.create(channel_manager=board["catalogue"].manager) for _ in range(27)
+        ]
+    ingest(
+        alpha_api,
+        orders=[won(f"m{n}", p.ref, "2026-01-03", f"{n}.00") for n, p in enumerate(more)],
+    )
+    fold()
     with CaptureQueriesContext(connection) as many:
         response = manager_client.get("/", JANUARY)
     assert response.context["leaderboard_total"] == 30
@@ -540,7 +586,10 @@ def test_the_page_costs_the_same_queries_for_three_partners_or_thirty(
 
 
 def test_the_live_fragment_answers_204_until_the_rollups_change(
-    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+    manager_client: TenantClient,
+    board: dict[str, Any],
+    alpha_api: TenantClient,
+    fold: Callable[[], int],
 ) -> None:
     # given the dashboard as shown, with its freshness token
     page = manager_client.get("/", JANUARY)
@@ -551,18 +600,23 @@ def test_the_live_fragment_answers_204_until_the_rollups_change(
     unchanged = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
     assert unchanged.status_code == 204
 
-    # when a fold lands (a rollup row and the state's time move on)
-    with tenant_schema(tenant_a):
-        rollup(board["catalogue"].partners["cogs"], date(2026, 1, 30), revenue=Decimal("7.00"))
-        state, _ = RollupState.objects.get_or_create(pk=1)
-        state.folded_at = timezone.now() + timedelta(seconds=1)
-        state.save()
-    changed = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
+    # when an order arrives, the fragment comes back at once: an update is on the way
+    cogs = board["catalogue"].ref("cogs")
+    ingest(alpha_api, orders=[won("late", cogs, "2026-01-30", "7.00")])
+    waiting = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
+    assert waiting.status_code == 200
+    assert waiting.context["freshness"]["pending"] == 1
+    assert "1 update on the way" in waiting.content.decode()
 
-    # then the fragment comes back with the new numbers and a new token
+    # and when the fold lands, it comes back with the new numbers and a new token
+    fold()
+    changed = manager_client.get("/dashboard/live/", {**JANUARY, "since": waiting.context["token"]})
     assert changed.status_code == 200
-    assert changed.context["token"] != token
+    assert changed.context["token"] not in (token, waiting.context["token"])
     assert tiles(changed)["revenue"].value == Decimal("457.50")
+    # and polling with the new token is quiet again
+    quiet = manager_client.get("/dashboard/live/", {**JANUARY, "since": changed.context["token"]})
+    assert quiet.status_code == 204
     html = changed.content.decode()
     assert html.lstrip().startswith('<div id="dashboard-live"')
     assert "<html" not in html
