@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import markdown
 import nh3
@@ -23,13 +24,14 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from prm.accounts.models import User
 from prm.web.access import staff_required
-from reporting.metrics import Period, partner_metrics
+from reporting.dashboard import PARTNER_TILES, scorecard
+from reporting.dashboard_forms import PeriodForm
+from reporting.selectors import order_list_latest
 from slas.models import SlaPolicy
 from slas.selectors import partner_sla_panel
 
@@ -369,17 +371,34 @@ def partner_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "terms": _terms(partner),
             "sla_list_url": _reverse_or_none("slas:list"),
             "sla_panel": partner_sla_panel(partner=partner),
-            "metrics": _recent_metrics(partner),
+            **_performance(request, partner),
         },
     )
 
 
-def _recent_metrics(partner: Partner) -> dict[str, Any]:
-    """The last 30 days from the rollups, for the detail page's metrics card."""
-    today = timezone.localdate()
-    period = Period(today - timedelta(days=29), today)
-    row = partner_metrics(partners=Partner.objects.filter(pk=partner.pk), period=period)[0]
-    return {"period": period, **row}
+def _performance(request: HttpRequest, partner: Partner) -> dict[str, Any]:
+    """The partner's scorecard from the rollups (tiles with the change against the
+    previous period, charts with their tables) for the chosen period, last 30 days by
+    default, and its latest orders (a LIMITed read of the (partner, ordered_at) index)."""
+    form = PeriodForm(request.GET, default="30d")
+    card = None
+    if form.is_valid():
+        card = scorecard(
+            partners=Partner.objects.filter(pk=partner.pk),
+            period=form.chosen_period(),
+            tiles=PARTNER_TILES,
+            chart_prefix="partner-chart",
+        )
+    query = urlencode({"partner": partner.ref, **(form.query() if card else {})})
+    return {
+        "period_form": form,
+        "scorecard": card,
+        "last_orders": order_list_latest(partner=partner),
+        "activity_csv": {
+            kind: f"{reverse('reporting:activity_export')}?kind={kind}&{query}"
+            for kind in ("orders", "calls", "contacts")
+        },
+    }
 
 
 # --- audit history for people ---------------------------------------------------------

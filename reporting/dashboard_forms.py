@@ -42,13 +42,21 @@ class PeriodForm(forms.Form):
         label="Period", choices=list(PRESETS.items()), required=False, initial=DEFAULT_PRESET
     )
 
-    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        today: date | None = None,
+        default: str = DEFAULT_PRESET,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today or tenant_today()
+        self.default = default
+        self.fields["period"].initial = default
         if self.is_bound and not self.data.get("period"):
             # No preset chosen: custom when a day is given, the default otherwise.
             custom = self.data.get("from") or self.data.get("to")
-            self.data = _with(self.data, "period", "custom" if custom else DEFAULT_PRESET)
+            self.data = _with(self.data, "period", "custom" if custom else default)
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         # "from" is a Python keyword, so these two are added here, not declared above.
         self.fields["from"] = forms.DateField(
@@ -63,7 +71,7 @@ class PeriodForm(forms.Form):
         start, end = data.get("from"), data.get("to")
         if "from" in self.errors or "to" in self.errors:
             return data
-        preset = data.get("period") or DEFAULT_PRESET
+        preset = data.get("period") or self.default
         data["period"] = preset
         if preset != "custom":
             return data

@@ -777,3 +777,61 @@ def test_a_partner_user_at_home_goes_to_the_portal_or_sees_no_dashboard(
     else:
         assert response.status_code == 302
         assert response["Location"] == portal
+
+
+# --- the partner page -------------------------------------------------------------------
+
+
+def test_the_partner_page_has_its_scorecard_last_orders_and_activity_links(
+    manager_client: TenantClient, board: dict[str, Any], alpha_api: TenantClient
+) -> None:
+    catalogue: Catalogue = board["catalogue"]
+    acme = catalogue.ref("acme")
+    # given twelve more orders of acme in February (only the last ten are listed)
+    ingest(
+        alpha_api,
+        orders=[won(f"feb-{n:02d}", acme, f"2026-02-{n + 1:02d}", "1.00") for n in range(12)],
+    )
+
+    # when its page is opened for January
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(f"/partners/{acme}/", JANUARY)
+
+    # then the tiles are acme's January against its December
+    assert response.status_code == 200
+    shown = tiles(response)
+    assert "partners_sold" not in shown
+    assert shown["revenue"].value == Decimal("400.00")
+    assert shown["revenue"].previous == Decimal("200.00")
+    assert shown["win_rate"].value == Decimal("0.7500")
+    assert shown["calls_made"].value == 4
+    assert shown["inventory_listed"].value == 35
+    html = response.content.decode()
+    assert 'data-metric="revenue" data-value="400.00"' in html
+    assert "Table of “Calls made and received”" in html
+    # and the last ten orders, newest first, from one LIMITed read
+    orders = [order.external_id for order in response.context["last_orders"]]
+    assert orders == [f"feb-{n:02d}" for n in range(11, 1, -1)]
+    order_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "reporting_order"' in q["sql"]
+    ]
+    assert len(order_reads) == 1
+    assert "LIMIT 10" in order_reads[0]
+    # and links to its calls, contacts and orders, and their CSV for the period
+    assert f"kind=calls&amp;partner={acme}" in html
+    assert f"/activity/export/?kind=contacts&amp;partner={acme}&amp;from=2026-01-01" in html
+
+
+def test_the_partner_page_defaults_to_the_last_30_days_and_explains_a_bad_period(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    acme = board["catalogue"].ref("acme")
+    response = manager_client.get(f"/partners/{acme}/")
+    assert response.status_code == 200
+    period = response.context["scorecard"]["period"]
+    assert period.days == 30
+
+    bad = manager_client.get(f"/partners/{acme}/", {"from": "2026-01-31", "to": "2026-01-01"})
+    assert bad.status_code == 200
+    assert bad.context["scorecard"] is None
+    assert "The last day is before the first day." in bad.content.decode()
