@@ -835,3 +835,15 @@ def test_the_partner_page_defaults_to_the_last_30_days_and_explains_a_bad_period
     assert bad.status_code == 200
     assert bad.context["scorecard"] is None
     assert "The last day is before the first day." in bad.content.decode()
+
+
+def test_the_activity_page_offers_its_csv(
+    manager_client: TenantClient, alpha_catalogue: Catalogue
+) -> None:
+    acme = alpha_catalogue.ref("acme")
+    html = manager_client.get("/activity/", {"kind": "calls", "partner": acme}).content.decode()
+    form = html.split('id="activity-export"')[1].split("</form>")[0]
+    assert 'action="/activity/export/"' in form
+    assert 'name="kind" value="calls"' in form
+    assert f'name="partner" value="{acme}"' in form
+    assert '<label class="form-label small mb-1" for="export-from">' in form
