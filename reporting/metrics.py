@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from partners.models import Partner, PartnerStatus, StatusChange
 
-from .models import DailyRollup, PendingRollup, RollupState
-from .rollups import COMPONENTS
+from .models import PendingRollup, RollupState, SpanRollup
+from .rollups import COMPONENTS, cover_filter, span_start
 
 CENTS = Decimal("0.01")
 MONEY = ("revenue", "cost")
@@ -80,25 +80,30 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _over(period: Period, *, within: str | None = None) -> QuerySet[SpanRollup]:
+    """Rollups that hold every day of the period once: its whole months, then whole
+    weeks, then days (with `within`, none crosses a day, week or month boundary)."""
+    return SpanRollup.objects.filter(cover_filter(period.start, period.end, within=within))
+
+
 def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict[str, Any]]:
     """One row per partner in `partners`: every component and metric over the period."""
-    rollups = DailyRollup.objects.filter(
-        day__gte=period.start, day__lte=period.end, partner__in=partners
+    rollups = _over(period).filter(partner__in=partners)
+    # inventory_listed over a period is the last value in it, taken in the same scan.
+    last_inventory = ArrayAgg(
+        "inventory_listed", filter=Q(inventory_listed__isnull=False), order_by="-start"
     )
     sums: dict[int, dict[str, Any]] = {
-        row["partner_id"]: dict(row) for row in rollups.values("partner_id").annotate(**_sums())
+        row["partner_id"]: dict(row)
+        for row in rollups.order_by()
+        .values("partner_id")
+        .annotate(**_sums(), inventory=last_inventory)
     }
-    # inventory_listed over a period is the last value in it.
-    inventory = dict(
-        rollups.filter(inventory_listed__isnull=False)
-        .order_by("partner_id", "-day")
-        .distinct("partner_id")
-        .values_list("partner_id", "inventory_listed")
-    )
     rows = []
     for partner_id, ref, name in partners.order_by("name", "ref").values_list("id", "ref", "name"):
-        values = _clean(sums.get(partner_id, {}))
-        values["inventory_listed"] = inventory.get(partner_id)
+        row = sums.get(partner_id, {})
+        values = _clean(row)
+        values["inventory_listed"] = row["inventory"][0] if row.get("inventory") else None
         rows.append({"partner": ref, "name": name, **values, **derive(values)})
     return rows
 
@@ -106,30 +111,25 @@ def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict
 def partner_series(*, partner: Partner, period: Period, interval: str) -> list[dict[str, Any]]:
     """Buckets of `interval` (day, week starting Monday, month) covering the period,
     empty buckets included."""
-    rollups = DailyRollup.objects.filter(
-        partner=partner, day__gte=period.start, day__lte=period.end
-    )
+    rollups = _over(period, within=interval).filter(partner=partner)
     return _series(rollups, period, interval)
 
 
 def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> list[dict[str, Any]]:
     """Like partner_series, summed over `partners` (one GROUP BY in SQL)."""
-    rollups = DailyRollup.objects.filter(
-        partner__in=partners, day__gte=period.start, day__lte=period.end
-    )
+    rollups = _over(period, within=interval).filter(partner__in=partners)
     return _series(rollups, period, interval)
 
 
-def _series(rollups: QuerySet[DailyRollup], period: Period, interval: str) -> list[dict[str, Any]]:
-    by_bucket: dict[date, dict[str, Any]]
-    if interval == "day":
-        by_bucket = {
-            row["day"]: dict(row) for row in rollups.order_by().values("day").annotate(**_sums())
-        }
-    else:
-        trunc = TruncWeek("day") if interval == "week" else TruncMonth("day")
-        grouped = rollups.annotate(bucket=trunc).order_by().values("bucket").annotate(**_sums())
-        by_bucket = {_as_date(row["bucket"]): dict(row) for row in grouped}
+def _series(rollups: QuerySet[SpanRollup], period: Period, interval: str) -> list[dict[str, Any]]:
+    # Grouped by the spans' first days (a plain column: a hash of some dozens of groups,
+    # no date_trunc per row), then added into their buckets here; no span crosses a
+    # bucket (cover(within=interval)).
+    by_bucket: dict[date, dict[str, Any]] = {}
+    for grouped in rollups.order_by().values("start").annotate(**_sums()):
+        row: dict[str, Any] = dict(grouped)
+        bucket = span_start(interval, row.pop("start"))
+        by_bucket[bucket] = _add(by_bucket[bucket], row) if bucket in by_bucket else row
     rows = []
     for start in _buckets(period, interval):
         values = _clean(by_bucket.get(start, {}))
@@ -138,21 +138,32 @@ def _series(rollups: QuerySet[DailyRollup], period: Period, interval: str) -> li
     return rows
 
 
+def _add(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two rows of _sums() as one."""
+    firsts = [v for v in (one["first_order_at"], other["first_order_at"]) if v is not None]
+    lasts = [v for v in (one["last_order_at"], other["last_order_at"]) if v is not None]
+    return {
+        **{c: _plus(one[c], other[c]) for c in COMPONENTS},
+        "first_order_at": min(firsts, default=None),
+        "last_order_at": max(lasts, default=None),
+    }
+
+
+def _plus(one: Any, other: Any) -> Any:
+    return other if one is None else one if other is None else one + other
+
+
 def inventory_listed(*, partners: QuerySet[Partner], period: Period) -> int | None:
     """Items listed in the online stores of `partners` over the period: the sum of each
     partner's last snapshot in it (None when no partner has one)."""
     last_per_partner = (
-        DailyRollup.objects.filter(
-            partner__in=partners,
-            day__gte=period.start,
-            day__lte=period.end,
-            inventory_listed__isnull=False,
-        )
-        .order_by("partner_id", "-day")
+        _over(period)
+        .filter(partner__in=partners, inventory_listed__isnull=False)
+        .order_by("partner_id", "-start")
         .distinct("partner_id")
         .values("pk")
     )
-    total = DailyRollup.objects.filter(pk__in=last_per_partner).aggregate(
+    total = SpanRollup.objects.filter(pk__in=last_per_partner).aggregate(
         total=Sum("inventory_listed")
     )["total"]
     return int(total) if total is not None else None
@@ -184,9 +195,7 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """Tenant totals, plus partners that sold, affiliates converted and contacts per
     partner (contacts generated / partners not terminated). Days are those of the
     active time zone: the caller activates the tenant's."""
-    rollups = DailyRollup.objects.filter(
-        day__gte=period.start, day__lte=period.end, partner__in=partners
-    )
+    rollups = _over(period).filter(partner__in=partners)
     totals = _clean(rollups.aggregate(**_sums()))
     totals.pop("inventory_listed")
     partners_sold = (
@@ -215,6 +224,8 @@ def summary_of(
             changed_at__date__gte=period.start,
             changed_at__date__lte=period.end,
         )
+        # A partner signed in as an affiliate (its first record) was not converted.
+        .exclude(from_status="")
         .values("partner_id")
         .distinct()
         .count()

@@ -8,19 +8,28 @@ rows, in one transaction: a worker killed half-way leaves the keys for the next 
 and a key recomputed twice gives the same row. An ingestion that touches a key while
 it is being folded waits for the fold and re-inserts the key after the fold commits,
 so nothing is missed.
+
+Every change of daily rollups also rebuilds, in the same transaction, the span rollups
+(reporting.models.SpanRollup) of the days, weeks and months it touched, from the daily
+rows; `cover()` splits any period into whole months, whole weeks and days, so that
+reading a year sums a row per partner and month instead of one per day.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import operator
+from datetime import date, timedelta
+from functools import reduce
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from prm.tenancy.db import current_time_zone
 
-from .models import DailyRollup, RollupState
+from .models import DailyRollup, RollupState, Span
 
 COMPONENTS = (
     "orders_opened",
@@ -186,6 +195,7 @@ def fold_pending(*, limit: int = 5000) -> int:
             "WHERE r.partner_id = k.partner_id AND r.day = k.day"
         )
         cursor.execute(_insert(KEY_RESTRICT), {"tz": tz})
+        _fold_spans(cursor)
         _mark(folded=True)
     return len(keys)
 
@@ -214,11 +224,178 @@ def recompute(*, since: date | None = None, until: date | None = None) -> int:
         )
         cursor.execute(_insert(RANGE_RESTRICT), {"tz": tz, "since": since, "until": until})
         written = cursor.rowcount
+        # Folds wait for the outbox lock above, so nothing else writes spans meanwhile.
+        _rebuild_spans(cursor, since=since, until=until)
         cursor.execute(
             "DELETE FROM reporting_pendingrollup WHERE day >= %s AND day < %s", [since, until]
         )
         _mark(folded=True)
     return written
+
+
+# --- span rollups ---------------------------------------------------------------------
+
+# The first day of the span holding the daily rollup `d`.
+SPAN_START = {
+    Span.DAY: "d.day",
+    Span.WEEK: "date_trunc('week', d.day)::date",  # Monday, as TruncWeek and ISO 8601
+    Span.MONTH: "date_trunc('month', d.day)::date",
+}
+_SPAN_COLUMNS = (
+    f"partner_id, span, start, {', '.join(COMPONENTS)}, "
+    "first_order_at, last_order_at, inventory_listed"
+)
+_SPAN_VALUES = (
+    f"{', '.join(f'sum(d.{c})' for c in COMPONENTS)}, "
+    "min(d.first_order_at), max(d.last_order_at), "
+    # the last snapshot in the span: that of its last day with one
+    "(array_agg(d.inventory_listed ORDER BY d.day DESC) "
+    "FILTER (WHERE d.inventory_listed IS NOT NULL))[1]"
+)
+
+
+def _fold_spans(cursor: Any) -> None:
+    """Rebuild the span rollups holding the days in fold_keys from the daily rows.
+
+    Two folds may hold different days of one partner's month. Each takes a lock per
+    partner (in partner order, so they cannot deadlock) before it reads the daily
+    rows, and holds it until it commits: the second one's statements then see the
+    first one's days and span rows, so neither overwrites the other with an older
+    sum (nor trips over the other's new row)."""
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('reporting_spanrollup ' || current_schema()),"
+        " (partner_id %% 2147483647)::int)"
+        " FROM (SELECT DISTINCT partner_id FROM fold_keys ORDER BY partner_id) k",
+        [],
+    )
+    cursor.execute("DROP TABLE IF EXISTS fold_spans")
+    cursor.execute(
+        "CREATE TEMP TABLE fold_spans ON COMMIT DROP AS "
+        "SELECT DISTINCT k.partner_id, s.span, s.start, s.stop FROM fold_keys k "
+        "CROSS JOIN LATERAL (VALUES "
+        f" ('{Span.DAY.value}', k.day, k.day + 1),"
+        f" ('{Span.WEEK.value}', date_trunc('week', k.day)::date,"
+        "  date_trunc('week', k.day)::date + 7),"
+        f" ('{Span.MONTH.value}', date_trunc('month', k.day)::date,"
+        "  (date_trunc('month', k.day) + interval '1 month')::date)"
+        ") AS s (span, start, stop)"
+    )
+    cursor.execute(
+        "DELETE FROM reporting_spanrollup r USING fold_spans f "
+        "WHERE r.partner_id = f.partner_id AND r.span = f.span AND r.start = f.start"
+    )
+    cursor.execute(
+        f"INSERT INTO reporting_spanrollup ({_SPAN_COLUMNS}) "
+        f"SELECT f.partner_id, f.span, f.start, {_SPAN_VALUES} "
+        "FROM fold_spans f JOIN reporting_dailyrollup d ON d.partner_id = f.partner_id "
+        "AND d.day >= f.start AND d.day < f.stop "
+        "GROUP BY f.partner_id, f.span, f.start"
+    )
+
+
+def _rebuild_spans(cursor: Any, *, since: date, until: date) -> None:
+    """Rebuild every span rollup holding a day from `since` up to `until` (excluded)
+    from the daily rows; those of a week or month that reaches outside the range read
+    the daily rows outside it too."""
+    for span in Span:
+        first = span_start(span, since)
+        stop = span_next(span, span_start(span, until - timedelta(days=1)))
+        cursor.execute(
+            "DELETE FROM reporting_spanrollup WHERE span = %s AND start >= %s AND start < %s",
+            [span.value, first, stop],
+        )
+        cursor.execute(
+            f"INSERT INTO reporting_spanrollup ({_SPAN_COLUMNS}) "
+            f"SELECT d.partner_id, %s, {SPAN_START[span]}, {_SPAN_VALUES} "
+            "FROM reporting_dailyrollup d WHERE d.day >= %s AND d.day < %s "
+            f"GROUP BY d.partner_id, {SPAN_START[span]}",
+            [span.value, first, stop],
+        )
+
+
+def span_start(span: str, day: date) -> date:
+    if span == Span.WEEK:
+        return day - timedelta(days=day.weekday())
+    if span == Span.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def span_next(span: str, start: date) -> date:
+    """The first day of the span after the one starting on `start`."""
+    if span == Span.WEEK:
+        return start + timedelta(days=7)
+    if span == Span.MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def cover(start: date, end: date, *, within: str | None = None) -> list[tuple[str, date, date]]:
+    """The spans that hold every day from `start` to `end` (both included) exactly
+    once, as few as possible: whole months, then whole weeks in what is left, then
+    days. With `within` (day, week or month) no span crosses a boundary of that
+    interval, so spans can be grouped into its buckets. Returns runs of consecutive
+    spans of one kind: (span, start of the first, start of the last)."""
+    segments: list[tuple[date, date]] = []
+    if within in (Span.WEEK, Span.MONTH):
+        first = start
+        while first <= end:
+            last = min(end, span_next(within, span_start(within, first)) - timedelta(days=1))
+            segments.append((first, last))
+            first = last + timedelta(days=1)
+    else:
+        segments.append((start, end))
+    pieces: list[tuple[str, date, date]] = []
+    for first, last in segments:
+        if within == Span.DAY:
+            pieces.append((Span.DAY, first, last))
+            continue
+        rest = [(first, last)]
+        if within != Span.WEEK:
+            rest = _whole(Span.MONTH, first, last, pieces)
+        for part_first, part_last in rest:
+            for day_first, day_last in _whole(Span.WEEK, part_first, part_last, pieces):
+                pieces.append((Span.DAY, day_first, day_last))
+    return _runs(pieces)
+
+
+def _whole(
+    span: str, first: date, last: date, pieces: list[tuple[str, date, date]]
+) -> list[tuple[date, date]]:
+    """Appends to `pieces` the whole spans inside first..last (one run); returns what
+    is left before and after them."""
+    aligned = span_start(span, first)
+    head = aligned if aligned == first else span_next(span, aligned)
+    stop = span_start(span, last + timedelta(days=1))  # the day after the last whole one
+    if head >= stop:
+        return [(first, last)]
+    previous = stop - timedelta(days=1)
+    pieces.append((span, head, span_start(span, previous)))
+    return [
+        (part_first, part_last)
+        for part_first, part_last in ((first, head - timedelta(days=1)), (stop, last))
+        if part_first <= part_last
+    ]
+
+
+def _runs(pieces: list[tuple[str, date, date]]) -> list[tuple[str, date, date]]:
+    """Joins runs of one kind of span that follow each other."""
+    runs: list[tuple[str, date, date]] = []
+    for span, first, last in sorted(pieces, key=lambda piece: piece[1]):
+        if runs and runs[-1][0] == span and span_next(span, runs[-1][2]) == first:
+            runs[-1] = (span, runs[-1][1], last)
+        else:
+            runs.append((span, first, last))
+    return runs
+
+
+def cover_filter(start: date, end: date, *, within: str | None = None) -> Q:
+    """A filter of SpanRollup for the rows that hold every day of start..end once."""
+    runs = [
+        Q(span=span, start__gte=first, start__lte=last)
+        for span, first, last in cover(start, end, within=within)
+    ]
+    return reduce(operator.or_, runs, Q(pk__in=[]))
 
 
 def activity_start() -> date | None:
