@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from partners.models import Partner
 from partners.selectors import partner_list_for_user
 from prm.tenancy.db import current_time_zone
 from prm.web.access import staff_required
@@ -107,13 +108,17 @@ def freshness_token() -> str:
 def freshness_now() -> tuple[str, dict[str, Any]]:
     """How fresh the rollups are (reporting.metrics.freshness), and a token that
     changes whenever what the dashboard shows may have: a fold of the rollups, the
-    outbox's size, a new SLA event, a partner request changing."""
+    outbox's size, a new SLA event, a partner request changing, a partner added,
+    changed (its tier, country, products, manager) or deleted."""
     fresh = metrics.freshness()
     as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
     last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
     last_request = PartnerRequest.objects.aggregate(last=Max("updated_at"))["last"]
-    changed = last_request.isoformat() if last_request else "never"
-    return f"{as_of}.{fresh['pending']}.{last_event}.{changed}", fresh
+    registry = Partner.objects.aggregate(last=Max("updated_at"), count=Count("id"))
+    changes = [
+        value.isoformat() if value else "never" for value in (last_request, registry["last"])
+    ]
+    return f"{as_of}.{fresh['pending']}.{last_event}.{'.'.join(changes)}.{registry['count']}", fresh
 
 
 def _form(request: HttpRequest) -> DashboardForm:

@@ -847,3 +847,25 @@ def test_the_activity_page_offers_its_csv(
     assert 'name="kind" value="calls"' in form
     assert f'name="partner" value="{acme}"' in form
     assert '<label class="form-label small mb-1" for="export-from">' in form
+
+
+def test_the_live_fragment_follows_changes_to_the_partners(
+    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+) -> None:
+    # given the dashboard as shown
+    token = manager_client.get("/", JANUARY).context["token"]
+    assert manager_client.get("/dashboard/live/", {**JANUARY, "since": token}).status_code == 204
+
+    # when acme moves to the silver tier (no activity, no fold)
+    with tenant_schema(tenant_a):
+        acme = board["catalogue"].partners["acme"]
+        acme.tier = board["silver"]
+        acme.save()
+    changed = manager_client.get("/dashboard/live/", {**JANUARY, "since": token})
+
+    # then the fragment comes back, acme's revenue under silver
+    assert changed.status_code == 200
+    by_tier = {item["key"]: item["rows"] for item in changed.context["breakdowns"]}["tier"]
+    assert {row["label"]: row["revenue"] for row in by_tier}[board["silver"].name] == Decimal(
+        "450.50"
+    )
