@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,7 @@ from partners.models import StatusChange
 from partners.services import partner_transition
 from reporting.models import PendingRollup
 from tests.conftest import TenantClient, client_for, tenant_schema
+from tests.factories import PartnerFactory
 from tests.reporting.activity import accepted, contact, order, send
 from tests.reporting.conftest import Catalogue, make_catalogue
 
@@ -269,6 +271,27 @@ def test_summary_of_the_tenant(winter: Catalogue, alpha_api: TenantClient, tenan
     assert (body["orders_won"], body["orders_lost"], body["revenue"]) == (3, 1, "160.25")
     assert body["avg_order_value"] == "53.42"  # 160.25 / 3
     assert body["win_rate"] == "0.7500"
+
+
+def test_a_partner_created_as_an_affiliate_was_not_converted(
+    alpha_api: TenantClient, tenant_a: Any
+) -> None:
+    # given a partner signed straight in as an affiliate today, and one converted today
+    with tenant_schema(tenant_a):
+        tags = ["affiliates-today"]
+        PartnerFactory.create(ref="born-affiliate", status="affiliate", tags=tags)
+        converted = PartnerFactory.create(ref="converted", status="active", tags=tags)
+        partner_transition(partner=converted, to_status="affiliate", actor=None)
+    today = timezone.localdate(timezone=ZoneInfo(tenant_a.time_zone)).isoformat()
+
+    # when today's summary of the two is asked for
+    response = alpha_api.get(
+        f"{METRICS}summary/", {"from": today, "to": today, "tag": "affiliates-today"}
+    )
+
+    # then only the conversion counts
+    assert response.status_code == 200, response.content
+    assert response.json()["affiliates_converted"] == 1
 
 
 def test_summary_with_no_partners_has_null_ratios(alpha_api: TenantClient) -> None:
