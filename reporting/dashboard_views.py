@@ -46,9 +46,9 @@ from .dashboard import (
     previous_period,
 )
 from .dashboard_forms import DashboardForm, PeriodForm
-from .exports import csv_response
+from .exports import ACTIVITY_EXPORTS, activity_csv, csv_response
 from .metrics import Period
-from .models import Call, Lead, Order
+from .rollups import COMPONENTS
 
 POLL_SECONDS = 5
 CACHE_SECONDS = 600
@@ -58,21 +58,7 @@ UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 PARTNER_METRIC_COLUMNS = (
     "partner",
     "name",
-    "orders_opened",
-    "orders_won",
-    "orders_lost",
-    "revenue",
-    "cost",
-    "items_sold",
-    "items_online_store",
-    "items_display_shelf",
-    "new_accounts",
-    "calls_made",
-    "calls_received",
-    "call_seconds",
-    "channel_calls",
-    "contacts_generated",
-    "contacts_converted",
+    *COMPONENTS,
     "first_order_at",
     "last_order_at",
     "inventory_listed",
@@ -313,36 +299,6 @@ def _tile_rows(
 
 # --- the activity page's CSV ---------------------------------------------------------------
 
-ACTIVITY_EXPORTS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
-    "orders": (
-        Order,
-        "ordered_at",
-        (
-            "external_id",
-            "partner",
-            "product",
-            "status",
-            "amount",
-            "cost",
-            "quantity",
-            "channel",
-            "new_account",
-            "ordered_at",
-            "closed_at",
-        ),
-    ),
-    "calls": (
-        Call,
-        "occurred_at",
-        ("external_id", "partner", "direction", "counterpart", "duration_seconds", "occurred_at"),
-    ),
-    "contacts": (
-        Lead,
-        "created_at",
-        ("external_id", "partner", "source", "created_at", "converted_at"),
-    ),
-}
-
 
 @staff_required
 def activity_export(request: HttpRequest) -> HttpResponseBase:
@@ -356,12 +312,8 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
             status=400,
             content_type="text/plain",
         )
-    model, moment, columns = ACTIVITY_EXPORTS[kind]
-    rows = model.objects.filter(
-        partner__in=partner_list_for_user(user=request.user)
-    ).select_related("partner")
-    if kind == "orders":
-        rows = rows.select_related("product")
+    model, moment, _columns = ACTIVITY_EXPORTS[kind]
+    rows = model.objects.filter(partner__in=partner_list_for_user(user=request.user))
     partner = request.GET.get("partner", "").strip()
     if partner:
         rows = rows.filter(partner__ref=partner)
@@ -376,20 +328,5 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
         end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
         rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
 
-    def values(row: Any) -> list[Any]:
-        out = []
-        for column in columns:
-            if column == "partner":
-                out.append(row.partner.ref)
-            elif column == "product":
-                out.append(row.product.sku if row.product_id else "")
-            else:
-                out.append(getattr(row, column))
-        return out
-
     filename = _filename(request, f"{kind}-{partner}" if partner else kind, period)
-    return csv_response(
-        filename=filename,
-        header=columns,
-        rows=(values(row) for row in rows.iterator(chunk_size=2000)),
-    )
+    return activity_csv(kind=kind, rows=rows, filename=filename)

@@ -10,6 +10,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from django_tenants.utils import tenant_context
+
+from prm.tenancy.db import tenant_connection
+
+from .models import Call, Lead, Order
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 SIGNED_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -18,6 +23,8 @@ SIGNED_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 def cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     if FORMULA_START.match(text) and not SIGNED_NUMBER.match(text):
         return "'" + text
@@ -33,12 +40,72 @@ def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
+    # The body is read after the view has returned, when the connection may have
+    # moved to another schema: the rows are read in this tenant's, explicitly.
+    tenant = tenant_connection().tenant
 
     def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([cell(value) for value in row])
+        with tenant_context(tenant):
+            yield writer.writerow(header)
+            for row in rows:
+                yield writer.writerow([cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Orders, calls and contacts as CSV: the model, the time a period filters on, and the
+# columns, named as in the activity API.
+ACTIVITY_EXPORTS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
+    "orders": (
+        Order,
+        "ordered_at",
+        (
+            "external_id",
+            "partner",
+            "product",
+            "status",
+            "amount",
+            "cost",
+            "quantity",
+            "channel",
+            "new_account",
+            "ordered_at",
+            "closed_at",
+        ),
+    ),
+    "calls": (
+        Call,
+        "occurred_at",
+        ("external_id", "partner", "direction", "counterpart", "duration_seconds", "occurred_at"),
+    ),
+    "contacts": (
+        Lead,
+        "created_at",
+        ("external_id", "partner", "source", "created_at", "converted_at"),
+    ),
+}
+
+
+def activity_csv(*, kind: str, rows: Any, filename: str) -> StreamingHttpResponse:
+    """`rows` (a queryset of `kind`, already scoped to what the caller may see) as CSV."""
+    _model, _moment, columns = ACTIVITY_EXPORTS[kind]
+    rows = rows.select_related("partner", *(["product"] if kind == "orders" else []))
+
+    def values(row: Any) -> list[Any]:
+        out = []
+        for column in columns:
+            if column == "partner":
+                out.append(row.partner.ref)
+            elif column == "product":
+                out.append(row.product.sku if row.product_id else "")
+            else:
+                out.append(getattr(row, column))
+        return out
+
+    return csv_response(
+        filename=filename,
+        header=columns,
+        rows=(values(row) for row in rows.iterator(chunk_size=2000)),
+    )

@@ -9,9 +9,6 @@ up among the partner's own requests only (another partner's is a 404).
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -23,13 +20,13 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
-from django_tenants.utils import tenant_context
 
 from prm.accounts.models import User
 from prm.web.access import partner_required
 from reporting.dashboard import PARTNER_TILES
 from reporting.dashboard import scorecard as build_scorecard
 from reporting.dashboard_forms import PeriodForm
+from reporting.exports import activity_csv
 from reporting.manual_entry import CallEntryForm, ContactEntryForm, form_errors_from
 from slas.calendar import CalendarError
 from slas.models import PartnerRequest
@@ -39,8 +36,6 @@ from . import selectors, services
 from .forms import ProfileForm, RequestForm
 
 PAGE_SIZE = 25
-# A spreadsheet would run a cell that starts like this as a formula.
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 
 def _user(request: HttpRequest) -> User:
@@ -199,87 +194,9 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 # --- activity: lists, CSV exports, manual entry ----------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    text = str(value)
-    return f"'{text}" if FORMULA_START.match(text) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(
-    request: HttpRequest,
-    filename: str,
-    header: list[str],
-    rows: Iterable[Any],
-    cells: Callable[[Any], list[Any]],
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    tenant = request.tenant  # type: ignore[attr-defined]
-
-    def lines() -> Iterator[str]:
-        # The body is read after the view returns, when the connection may be in
-        # another schema already: the rows are read in this tenant's, explicitly.
-        with tenant_context(tenant):
-            yield writer.writerow(header)
-            for row in rows:
-                yield writer.writerow([_cell(value) for value in cells(row)])
-
+def _csv(kind: str, rows: QuerySet[Any]) -> StreamingHttpResponse:
     stamp = timezone.localdate().isoformat()
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
-    return response
-
-
-ORDER_COLUMNS = [
-    "external_id",
-    "product",
-    "status",
-    "amount",
-    "cost",
-    "quantity",
-    "channel",
-    "new_account",
-    "ordered_at",
-    "closed_at",
-]
-CALL_COLUMNS = ["external_id", "direction", "counterpart", "duration_seconds", "occurred_at"]
-CONTACT_COLUMNS = ["external_id", "source", "created_at", "converted_at"]
-
-
-def _order_cells(order: Any) -> list[Any]:
-    return [
-        order.external_id,
-        order.product.sku if order.product else "",
-        order.status,
-        order.amount,
-        order.cost,
-        order.quantity,
-        order.channel,
-        "true" if order.new_account else "false",
-        order.ordered_at,
-        order.closed_at,
-    ]
-
-
-def _call_cells(call: Any) -> list[Any]:
-    return [
-        call.external_id,
-        call.direction,
-        call.counterpart,
-        call.duration_seconds,
-        call.occurred_at,
-    ]
-
-
-def _contact_cells(lead: Any) -> list[Any]:
-    return [lead.external_id, lead.source, lead.created_at, lead.converted_at]
+    return activity_csv(kind=kind, rows=rows, filename=f"{kind}-{stamp}.csv")
 
 
 def _activity_page(
@@ -300,8 +217,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 @partner_required
 @require_safe
 def orders_export(request: HttpRequest) -> StreamingHttpResponse:
-    rows = selectors.portal_orders(user=request.user).iterator(chunk_size=2000)
-    return _csv_response(request, "orders", ORDER_COLUMNS, rows, _order_cells)
+    return _csv("orders", selectors.portal_orders(user=request.user))
 
 
 @partner_required
@@ -315,8 +231,7 @@ def calls(request: HttpRequest) -> HttpResponse:
 @partner_required
 @require_safe
 def calls_export(request: HttpRequest) -> StreamingHttpResponse:
-    rows = selectors.portal_calls(user=request.user).iterator(chunk_size=2000)
-    return _csv_response(request, "calls", CALL_COLUMNS, rows, _call_cells)
+    return _csv("calls", selectors.portal_calls(user=request.user))
 
 
 @partner_required
@@ -330,8 +245,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @partner_required
 @require_safe
 def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
-    rows = selectors.portal_contacts(user=request.user).iterator(chunk_size=2000)
-    return _csv_response(request, "contacts", CONTACT_COLUMNS, rows, _contact_cells)
+    return _csv("contacts", selectors.portal_contacts(user=request.user))
 
 
 @partner_required
