@@ -20,7 +20,7 @@ from slas.models import Notification
 from slas.services import partner_request_open, sla_policy_save
 from tests.conftest import TenantClient, client_for
 from tests.factories import ApiKeyFactory, PartnerFactory
-from tests.url_walk import MissingSample, endpoints, walk
+from tests.url_walk import MissingSample, endpoints, url_samples, walk
 
 
 @pytest.fixture
@@ -53,34 +53,19 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
         notice = Notification.objects.create(
             user=partner.channel_manager, title=f"Beta Notice {marker}"
         )
-    samples = {
-        # One entry per URL parameter name: a real id or ref in beta. Add new ones here
-        # (or "namespace:url-name:parameter" for one URL) when a URL needs them.
-        "api_key_id": api_key.pk,
-        "pk": api_key.pk,
-        "ref": partner.ref,
-        "partner_ref": partner.ref,
-        "job_id": import_job.public_id,
-        "subscription_id": subscription.pk,
-        "delivery_id": delivery.pk,
-        "sku": product.sku,
-        "slug": tier.slug,
-        "api:partner-contact-detail:pk": contact.pk,
-        "contact_id": contact.pk,
-        "api:sla-detail:slug": policy.slug,
-        "api:sla-versions:slug": policy.slug,
-        "api:request-detail:pk": request.pk,
-        "api:request-respond:pk": request.pk,
-        "api:request-resolve:pk": request.pk,
-        "policy": policy.slug,
-        "number": 1,
-        "request_id": request.pk,
-        "notification_id": notice.pk,
-        "uidb64": "MQ",
-        "token": "c0ffee-0123456789abcdef",
-        "format": "json",
-        "reporting:dashboard_export:table": "metrics",
-    }
+    samples = url_samples(
+        api_key=api_key,
+        partner=partner,
+        contact=contact,
+        product=product,
+        tier_slug=tier.slug,
+        import_job=import_job,
+        subscription=subscription,
+        delivery=delivery,
+        policy=policy,
+        request=request,
+        notice=notice,
+    )
     secrets = [
         import_job.filename,
         api_key.name,

@@ -198,3 +198,50 @@ def _request(client: Client, method: str, path: str) -> Any:
         return response
     finally:
         client.raise_request_exception = raise_exceptions
+
+
+def url_samples(
+    *,
+    api_key: Any,
+    partner: Any,
+    contact: Any,
+    product: Any,
+    tier_slug: str,
+    import_job: Any,
+    subscription: Any,
+    delivery: Any,
+    policy: Any,
+    request: Any,
+    notice: Any,
+) -> dict[str, Any]:
+    """A value for every URL parameter of the tenant URLs, taken from the objects under
+    attack. One entry per parameter name (or "namespace:url-name:parameter" for one
+    URL): a URL with a new parameter needs its entry here, and the walks stop with a
+    message naming it until it has one."""
+    return {
+        "api_key_id": api_key.pk,
+        "pk": api_key.pk,
+        "ref": partner.ref,
+        "partner_ref": partner.ref,
+        "job_id": import_job.public_id,
+        "subscription_id": subscription.pk,
+        "delivery_id": delivery.pk,
+        "sku": product.sku,
+        "slug": tier_slug,
+        "api:partner-contact-detail:pk": contact.pk,
+        "contact_id": contact.pk,
+        "api:sla-detail:slug": policy.slug,
+        "api:sla-versions:slug": policy.slug,
+        "api:request-detail:pk": request.pk,
+        "api:request-respond:pk": request.pk,
+        "api:request-resolve:pk": request.pk,
+        "policy": policy.slug,
+        "number": 1,
+        "request_id": request.pk,
+        "notification_id": notice.pk,
+        "uidb64": "MQ",
+        "token": "c0ffee-0123456789abcdef",
+        "format": "json",
+        # The dashboard's CSV downloads: the one with every partner's row.
+        "table": "metrics",
+    }

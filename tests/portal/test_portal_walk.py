@@ -15,8 +15,8 @@ field a form might read), PUT, PATCH and DELETE. Each answer must:
 
 So a new page that answers partner users, or a portal page that reads its partner
 from the request, fails this test the day it is added. A URL parameter with no sample
-stops the walk (MissingSample): add a sample in `y_samples` below (and in
-tests/test_cross_tenant.py).
+stops the walk (MissingSample): add it to tests.url_walk.url_samples, which this walk
+and tests/test_cross_tenant.py share.
 """
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ from slas.services import sla_policy_save
 from tests.conftest import TenantClient, tenant_schema
 from tests.factories import ApiKeyFactory
 from tests.portal.conftest import PortalPartner
-from tests.url_walk import PUBLIC_NON_CRASH, REDIRECTS, REFUSALS, Endpoint, endpoints
+from tests.url_walk import (
+    PUBLIC_NON_CRASH,
+    REDIRECTS,
+    REFUSALS,
+    Endpoint,
+    endpoints,
+    url_samples,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,33 +112,19 @@ def y_samples(partner_y: PortalPartner, tenant_a: Any) -> dict[str, Any]:
     request = partner_y.request
     assert request is not None
     return {
-        "samples": {
-            "api_key_id": api_key.pk,
-            "pk": api_key.pk,
-            "ref": partner.ref,
-            "partner_ref": partner.ref,
-            "job_id": import_job.public_id,
-            "subscription_id": subscription.pk,
-            "delivery_id": delivery.pk,
-            "sku": product.sku,
-            "slug": partner.tier.slug if partner.tier else "",
-            "api:partner-contact-detail:pk": contact.pk,
-            "contact_id": contact.pk,
-            "api:sla-detail:slug": policy.slug,
-            "api:sla-versions:slug": policy.slug,
-            "api:request-detail:pk": request.pk,
-            "api:request-respond:pk": request.pk,
-            "api:request-resolve:pk": request.pk,
-            "policy": policy.slug,
-            "number": 1,
-            "request_id": request.pk,
-            "notification_id": notice.pk,
-            "uidb64": "MQ",
-            "token": "c0ffee-0123456789abcdef",
-            "format": "json",
-            # The dashboard's CSV downloads: the one with every partner's row.
-            "table": "metrics",
-        },
+        "samples": url_samples(
+            api_key=api_key,
+            partner=partner,
+            contact=contact,
+            product=product,
+            tier_slug=partner.tier.slug if partner.tier else "",
+            import_job=import_job,
+            subscription=subscription,
+            delivery=delivery,
+            policy=policy,
+            request=request,
+            notice=notice,
+        ),
         # Every string here is Y's (or carries Y's marker): none may reach X.
         "secrets": [*partner_y.secrets, contact.email, request.subject],
     }
