@@ -115,6 +115,11 @@ ROWS_BY_TYPE = {
 }
 
 
+def _api_fields(kind: str) -> list[str]:
+    """The fields of a stored row: those ingestion takes, and when it was stored."""
+    return ["external_id", "partner", *KINDS[kind].fields, "ingested_at", "updated_at"]
+
+
 @extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["orders"])
 class ActivityOrderSerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.ref")
@@ -122,21 +127,7 @@ class ActivityOrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = [
-            "external_id",
-            "partner",
-            "product",
-            "status",
-            "amount",
-            "cost",
-            "quantity",
-            "channel",
-            "new_account",
-            "ordered_at",
-            "closed_at",
-            "ingested_at",
-            "updated_at",
-        ]
+        fields = _api_fields("orders")
 
 
 @extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["calls"])
@@ -145,16 +136,7 @@ class ActivityCallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Call
-        fields = [
-            "external_id",
-            "partner",
-            "direction",
-            "counterpart",
-            "duration_seconds",
-            "occurred_at",
-            "ingested_at",
-            "updated_at",
-        ]
+        fields = _api_fields("calls")
 
 
 @extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["contacts"])
@@ -163,15 +145,7 @@ class ActivityContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = [
-            "external_id",
-            "partner",
-            "source",
-            "created_at",
-            "converted_at",
-            "ingested_at",
-            "updated_at",
-        ]
+        fields = _api_fields("contacts")
 
 
 @extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["inventory"])
@@ -181,15 +155,7 @@ class ActivityInventorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InventorySnapshot
-        fields = [
-            "external_id",
-            "partner",
-            "product",
-            "items_listed",
-            "observed_at",
-            "ingested_at",
-            "updated_at",
-        ]
+        fields = _api_fields("inventory")
 
 
 LISTS: dict[str, tuple[type[Any], type[serializers.ModelSerializer[Any]]]] = {

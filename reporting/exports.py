@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from prm.tenancy.db import tenant_connection
 
+from .ingest import KINDS
 from .models import Call, Lead, Order
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -57,34 +58,14 @@ def csv_response(
 
 # Orders, calls and contacts as CSV: the model, the time a period filters on, and the
 # columns, named as in the activity API.
+def _columns(kind: str) -> tuple[str, ...]:
+    return ("external_id", "partner", *KINDS[kind].fields)
+
+
 ACTIVITY_EXPORTS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
-    "orders": (
-        Order,
-        "ordered_at",
-        (
-            "external_id",
-            "partner",
-            "product",
-            "status",
-            "amount",
-            "cost",
-            "quantity",
-            "channel",
-            "new_account",
-            "ordered_at",
-            "closed_at",
-        ),
-    ),
-    "calls": (
-        Call,
-        "occurred_at",
-        ("external_id", "partner", "direction", "counterpart", "duration_seconds", "occurred_at"),
-    ),
-    "contacts": (
-        Lead,
-        "created_at",
-        ("external_id", "partner", "source", "created_at", "converted_at"),
-    ),
+    "orders": (Order, "ordered_at", _columns("orders")),
+    "calls": (Call, "occurred_at", _columns("calls")),
+    "contacts": (Lead, "created_at", _columns("contacts")),
 }
 
 
