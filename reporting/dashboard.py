@@ -240,8 +240,12 @@ def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
 
 def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
-    plus the items listed online."""
-    return figures(partners=partners, period=period).totals
+    plus the items listed online: two aggregates in SQL, cheaper than figures() when
+    the per-partner rows are not needed (as for the previous period's tiles)."""
+    with timezone.override(current_time_zone()):
+        values = metrics.summary(partners=partners, period=period)
+    values["inventory_listed"] = metrics.inventory_listed(partners=partners, period=period)
+    return values
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -340,7 +344,7 @@ def scorecard(
     series (the bucket rows of reporting.metrics.series), charts (for _chart.html)."""
     previous = previous or previous_period(period)
     current = current or figures(partners=partners, period=period)
-    before = figures(partners=partners, period=previous)
+    before_totals = totals(partners=partners, period=previous)
     interval = interval_for(period)
     rows = metrics.series(partners=partners, period=period, interval=interval)
     return {
@@ -348,9 +352,9 @@ def scorecard(
         "previous": previous,
         "interval": interval,
         "totals": current.totals,
-        "previous_totals": before.totals,
+        "previous_totals": before_totals,
         "tiles": [
-            make_tile(TILES_BY_KEY[key], current.totals.get(key), before.totals.get(key))
+            make_tile(TILES_BY_KEY[key], current.totals.get(key), before_totals.get(key))
             for key in tiles
         ],
         "series": rows,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from partners.models import Partner, PartnerStatus, StatusChange
 
@@ -196,11 +196,14 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     partner (contacts generated / partners not terminated). Days are those of the
     active time zone: the caller activates the tenant's."""
     rollups = _over(period).filter(partner__in=partners)
-    totals = _clean(rollups.aggregate(**_sums()))
+    # A partner sold in the period when any of its rows has a won order (counts are
+    # never negative), so one scan gives the totals and the partners that sold. It
+    # comes first: after _sums(), "orders_won" would name the sum, not the column.
+    sold = Count("partner_id", distinct=True, filter=Q(orders_won__gt=0))
+    totals = rollups.aggregate(partners_sold=sold, **_sums())
+    partners_sold = totals.pop("partners_sold")
+    totals = _clean(totals)
     totals.pop("inventory_listed")
-    partners_sold = (
-        rollups.values("partner_id").annotate(won=Sum("orders_won")).filter(won__gt=0).count()
-    )
     return summary_of(
         components=totals, partners_sold=partners_sold, partners=partners, period=period
     )
