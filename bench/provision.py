@@ -1,7 +1,7 @@
 """Seconds to provision one tenant, with 10 and with 200 tenants already there.
 
 Run:  .venv/bin/python bench/provision.py [--counts 10,200] [--samples 7] [--cold]
-          [--database-url postgres://...] [--keep-database] [--no-candidate] [--admin]
+          [--database-url postgres://...] [--keep-database] [--admin]
 
 What it does
 ------------
@@ -9,51 +9,47 @@ What it does
    ``--database-url`` (default: $DATABASE_URL; only the server and credentials are
    used, never that database), runs ``migrate_schemas --shared`` in it and creates
    the template tenant and the public tenant, as ``manage.py migrate_all`` does.
-2. Checks fidelity once: provisions a tenant through the product's clone and one
-   through the candidate copy (below) and compares both with the template (tables,
+2. Checks fidelity once: provisions a tenant through the product and one through
+   django-tenants' clone (below) and compares both with the template (tables,
    columns, constraints, indexes with their names, sequences, row counts).
 3. For each count N (ascending) it tops the database up to N background tenants,
    then times ``--samples`` provisionings of one more tenant for each path below.
    Every measured tenant is deleted again (untimed), so each sample sees exactly N
    tenants, and the paths take turns sample by sample so that drift hits them
    equally. A path that has used up ``--cell-budget`` seconds at a count stops
-   after 3 samples there (the product's clone can take tens of seconds per tenant).
+   after 3 samples there (django-tenants' clone can take tens of seconds per tenant).
 4. Prints min / median / max seconds per tenant, where the time went, the ratios
-   clone / migrate and N_max / N_min (flatness) against the target (clone path at
-   most 1 s per tenant and flat in tenant count), and drops the database. The exit
-   status is 0 whenever the bench itself ran; the verdict is in the output. Raw
-   figures go to bench/results/provision-latest.json.
+   of each path to migrate and N_max / N_min (flatness), and the target (the
+   product at most 1 s per tenant and flat in tenant count), and drops the
+   database. The exit status is 0 whenever the bench itself ran; the verdict is in
+   the output. Raw figures go to bench/results/provision-latest.json.
 
 The paths
 ---------
-clone
+product
     ``prm.tenancy.services.tenant_provision(slug=..., name=...)`` exactly as
-    shipped (the call behind ``manage.py provision_tenant``): django-tenants
-    clones ``TENANT_BASE_SCHEMA`` with its PL/pgSQL ``clone_schema`` function (DATA
-    mode), then runs ``migrate_schemas --fake`` for the new schema.
+    shipped (the call behind ``manage.py provision_tenant``): ``Tenant.create_schema``
+    copies ``TENANT_BASE_SCHEMA`` with ``prm.tenancy.schema_copy`` and runs no
+    ``migrate_schemas --fake`` (the copy brings django_migrations; checked after
+    every sample). Should the copy raise ``Unsupported``, the product falls back to
+    django-tenants' clone; a sample that did is flagged in the output.
+django-tenants clone
+    The baseline the product replaced: the same call with ``Tenant.create_schema``
+    routed, inside this process only, to django-tenants' ``TenantMixin.create_schema``,
+    which clones the template with its PL/pgSQL ``clone_schema`` function (DATA mode)
+    and then runs ``migrate_schemas --fake`` for the new schema.
 migrate
     The same call under ``override_settings(TENANT_CREATION_FAKES_MIGRATIONS=False)``,
-    which is django-tenants' own switch between the two strategies: with it off,
-    ``TenantMixin.create_schema`` runs ``CREATE SCHEMA`` and every tenant migration
-    for real, as a project without a template does. Everything else (validation,
-    domain row, cache invalidation) is identical, so the difference between the two
-    rows is the schema strategy alone. (Deleting the template instead would make
-    ``tenant_provision`` rebuild it on the next call: not an equivalent.)
-CANDIDATE copy, CANDIDATE copy+nofake
-    Not the product. The clone path with django-tenants' ``CloneSchema.clone_schema``
-    swapped, inside this process only, for ``bench/schema_copy.py`` (the fix proposed
-    in bench/README.md); "+nofake" also skips the ``migrate_schemas --fake`` that
-    follows, which a copy of the template's django_migrations rows makes redundant
-    (checked after each such sample). ``--no-candidate`` leaves both out.
+    django-tenants' own switch between the two strategies, which ``Tenant.create_schema``
+    honours too: ``CREATE SCHEMA`` and every tenant migration for real, as a project
+    without a template does. Everything else (validation, domain row, cache
+    invalidation) is identical in all three rows, so their differences are the schema
+    strategy alone. (Deleting the template instead would make ``tenant_provision``
+    rebuild it on the next call: not an equivalent.)
 
 Background tenants
 ------------------
-They are provisioned with ``tenant_provision`` like any tenant, but through the
-candidate copy (without the fake migrate) whenever the fidelity check found it
-identical to the template: the product's clone needs tens of minutes for 200
-tenants once its catalog queries go quadratic, and the schemas, names and rows are
-the same either way. (The only catalog difference: the product's clone also copies
-the owner's GRANTs.) If the check fails, the product's clone builds them.
+They are provisioned with ``tenant_provision`` as shipped, like any tenant.
 
 Catalog statistics
 ------------------
@@ -66,10 +62,12 @@ server here). The header shows the server's setting and the machine's load.
 
 Where the time goes
 -------------------
+``schema_copy`` as ``Tenant.create_schema`` calls it, django-tenants'
 ``CloneSchema.clone_schema`` and the ``call_command`` through which django-tenants
 runs ``migrate_schemas`` are wrapped with timers (timing only): "schema SQL" is the
-clone (or the candidate copy), "migrate cmd" is ``migrate_schemas`` (fake after a
-clone, real on the migrate path), "other" is the rest of ``tenant_provision``.
+copy (product) or the clone (django-tenants clone), "migrate cmd" is
+``migrate_schemas`` (fake after django-tenants' clone, real on the migrate path,
+none in the product), "other" is the rest of ``tenant_provision``.
 
 Tenants get no admin user by default: its password hash (PBKDF2, slow on purpose)
 is a constant that says nothing about schema strategies; ``--admin`` adds it.
@@ -149,68 +147,71 @@ def database_drop(database_url: str, name: str) -> None:
 
 
 class Steps:
-    """Timers around the two expensive steps of TenantMixin.create_schema, and the
-    switches the CANDIDATE paths use to replace them (in this process only)."""
+    """Timers around the expensive steps of creating a tenant's schema: the product's
+    schema_copy, django-tenants' clone_schema and its migrate_schemas command (timing
+    only; each wrapper calls the shipped function)."""
 
     def __init__(self) -> None:
         self.schema_sql = 0.0
         self.migrate_cmd = 0.0
-        self.use_copy = False
-        self.skip_fake_migrate = False
+        self.clones = 0
 
     def reset(self) -> None:
         self.schema_sql = 0.0
         self.migrate_cmd = 0.0
+        self.clones = 0
 
     def install(self) -> None:
         import django_tenants.models as tenant_models
         from django_tenants.clone import CloneSchema
-        from django_tenants.utils import schema_exists
 
-        from prm.tenancy import schema_copy
-        from prm.tenancy.db import tenant_connection
+        import prm.tenancy.models as product_models
 
         steps = self
+        shipped_schema_copy = product_models.schema_copy
         shipped_clone_schema = CloneSchema.clone_schema
         shipped_call_command = tenant_models.call_command
 
-        def clone_schema(self, base_schema_name, new_schema_name, *args, **kwargs):
+        def schema_copy(*, source: str, target: str) -> None:
             started = time.perf_counter()
             try:
-                if not steps.use_copy:
-                    return shipped_clone_schema(
-                        self, base_schema_name, new_schema_name, *args, **kwargs
-                    )
-                tenant_connection().set_schema_to_public()
-                if schema_exists(new_schema_name, case_sensitive=False):
-                    raise RuntimeError(f'schema "{new_schema_name}" exists already')
-                schema_copy.schema_copy(source=base_schema_name, target=new_schema_name)
-                return None
+                shipped_schema_copy(source=source, target=target)
+            finally:
+                steps.schema_sql += time.perf_counter() - started
+
+        def clone_schema(self, *args, **kwargs):
+            steps.clones += 1
+            started = time.perf_counter()
+            try:
+                return shipped_clone_schema(self, *args, **kwargs)
             finally:
                 steps.schema_sql += time.perf_counter() - started
 
         def call_command(*args, **kwargs):
-            if steps.skip_fake_migrate and kwargs.get("fake"):
-                return None
             started = time.perf_counter()
             try:
                 return shipped_call_command(*args, **kwargs)
             finally:
                 steps.migrate_cmd += time.perf_counter() - started
 
+        product_models.schema_copy = schema_copy
         CloneSchema.clone_schema = clone_schema
         tenant_models.call_command = call_command
 
-    @contextlib.contextmanager
-    def replaced(self, *, copy: bool, skip_fake_migrate: bool) -> Iterator[None]:
-        self.use_copy, self.skip_fake_migrate = copy, skip_fake_migrate
-        try:
-            yield
-        finally:
-            self.use_copy = self.skip_fake_migrate = False
-
 
 STEPS = Steps()
+
+
+@contextlib.contextmanager
+def django_tenants_clone() -> Iterator[None]:
+    from unittest import mock
+
+    from django_tenants.models import TenantMixin
+
+    from prm.tenancy.models import Tenant
+
+    with mock.patch.object(Tenant, "create_schema", TenantMixin.create_schema):
+        yield
 
 
 @contextlib.contextmanager
@@ -221,12 +222,13 @@ def migrate_per_tenant() -> Iterator[None]:
         yield
 
 
-PRODUCT_PATHS = ["clone", "migrate"]
+PRODUCT = "product"
+BASELINE = "django-tenants clone"
+MIGRATE = "migrate"
 PATHS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
-    "clone": contextlib.nullcontext,
-    "migrate": migrate_per_tenant,
-    "CANDIDATE copy": lambda: STEPS.replaced(copy=True, skip_fake_migrate=False),
-    "CANDIDATE copy+nofake": lambda: STEPS.replaced(copy=True, skip_fake_migrate=True),
+    PRODUCT: contextlib.nullcontext,
+    BASELINE: django_tenants_clone,
+    MIGRATE: migrate_per_tenant,
 }
 
 
@@ -238,6 +240,9 @@ class Sample:
     total: float
     schema_sql: float
     migrate_cmd: float
+    # The product path went through django-tenants' clone_schema: schema_copy raised
+    # Unsupported and Tenant.create_schema fell back.
+    fell_back: bool = False
 
     @property
     def other(self) -> float:
@@ -257,6 +262,10 @@ class Cell:
     def median(self) -> float:
         return statistics.median(self.column("total"))
 
+    @property
+    def fallbacks(self) -> int:
+        return sum(sample.fell_back for sample in self.samples)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
@@ -264,6 +273,7 @@ class Cell:
             "seconds": self.column("total"),
             "schema_sql": self.column("schema_sql"),
             "migrate_cmd": self.column("migrate_cmd"),
+            "fell_back_to_clone_schema": self.column("fell_back"),
         }
 
 
@@ -276,9 +286,7 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
 
 
 class Bench:
-    def __init__(
-        self, *, samples: int, cell_budget: float, admin: bool, candidate: bool, cold: bool
-    ) -> None:
+    def __init__(self, *, samples: int, cell_budget: float, admin: bool, cold: bool) -> None:
         from django.conf import settings
 
         from prm.tenancy import services
@@ -289,8 +297,6 @@ class Bench:
         self.cell_budget = cell_budget
         self.admin = admin
         self.cold = cold
-        self.paths = [name for name in PATHS if candidate or name in PRODUCT_PATHS]
-        self.fill_with_copy = False
         self.background = 0
         self.serial = 0
         STEPS.install()
@@ -317,47 +323,46 @@ class Bench:
         )
 
     def fidelity(self) -> list[str]:
-        """Compare a product clone and a candidate copy with the template."""
+        """Compare a tenant of the product and one of django-tenants' clone with the
+        template. The clone is expected to differ: it gives UNIQUE constraints
+        PostgreSQL's default names."""
         from prm.tenancy import schema_copy
 
         lines = []
         template = schema_copy.schema_fingerprint(self.template)
         size = ", ".join(f"{len(items)} {key}" for key, items in template.items())
         lines.append(f"template schema: {size}")
-        # The copy is checked even with --no-candidate: it builds the background.
-        for path in ["clone", "CANDIDATE copy+nofake"]:
+        for path in [PRODUCT, BASELINE]:
+            STEPS.reset()
             with PATHS[path]():
                 tenant = self.provision(f"fidelity-{len(lines)}")
+            fell_back = path == PRODUCT and STEPS.clones > 0
             differences = schema_copy.fingerprint_differences(
                 template,
                 schema_copy.schema_fingerprint(tenant.schema_name),
             )
             self.services.tenant_delete(tenant=tenant)
-            if path != "clone":
-                self.fill_with_copy = not differences
-            verdict = (
-                "identical to the template"
-                if not differences
-                else f"DIFFERS from the template ({len(differences)} catalog rows on either "
-                "side), e.g.:"
-            )
+            if not differences:
+                verdict = "identical to the template"
+            else:
+                kinds = sorted({difference.split(":")[0] for difference in differences})
+                verdict = (
+                    f"DIFFERS from the template ({len(differences)} catalog rows on either "
+                    f"side, in {', '.join(kinds)}), e.g.:"
+                )
+            if fell_back:
+                verdict += " [FELL BACK to clone_schema: schema_copy raised Unsupported]"
             lines.append(f"{path}: {verdict}")
             lines += [f"    {difference[:150]}" for difference in differences[:4]]
         return lines
 
     def top_up(self, count: int) -> float:
         started = time.perf_counter()
-        fill = (
-            STEPS.replaced(copy=True, skip_fake_migrate=True)
-            if self.fill_with_copy
-            else contextlib.nullcontext()
-        )
-        with fill:
-            while self.background < count:
-                self.background += 1
-                self.provision(f"bg-{self.background:04d}")
-                if self.background % ANALYZE_EVERY == 0:
-                    self.analyze()
+        while self.background < count:
+            self.background += 1
+            self.provision(f"bg-{self.background:04d}")
+            if self.background % ANALYZE_EVERY == 0:
+                self.analyze()
         self.analyze()
         return time.perf_counter() - started
 
@@ -369,21 +374,24 @@ class Bench:
             started = time.perf_counter()
             tenant = self.provision(slug)
             total = time.perf_counter() - started
-            sample = Sample(total, STEPS.schema_sql, STEPS.migrate_cmd)
-        schema = tenant.schema_name
-        if path.endswith("nofake") and applied_migrations(schema) != applied_migrations(
-            self.template
-        ):
+            sample = Sample(
+                total,
+                STEPS.schema_sql,
+                STEPS.migrate_cmd,
+                fell_back=path == PRODUCT and STEPS.clones > 0,
+            )
+        # The product runs no fake migrate: the copy must bring django_migrations.
+        if applied_migrations(tenant.schema_name) != applied_migrations(self.template):
             raise AssertionError(f"{path}: {slug} has other migrations than the template")
         self.services.tenant_delete(tenant=tenant)
         return sample
 
     def measure(self, count: int) -> list[Cell]:
         assert self.tenant_count() == count, (self.tenant_count(), count)
-        cells = {path: Cell(path=path, count=count) for path in self.paths}
-        spent = dict.fromkeys(self.paths, 0.0)
+        cells = {path: Cell(path=path, count=count) for path in PATHS}
+        spent = dict.fromkeys(PATHS, 0.0)
         for _ in range(self.samples):
-            for path in self.paths:
+            for path in PATHS:
                 cell = cells[path]
                 if len(cell.samples) >= MIN_SAMPLES and spent[path] > self.cell_budget:
                     continue
@@ -412,16 +420,21 @@ def report(cells: list[Cell], counts: list[int], cold: bool) -> list[str]:
             f"{statistics.median(cell.column('migrate_cmd')):>11.3f} "
             f"{statistics.median(cell.column('other')):>7.3f}"
         )
+        if cell.fallbacks:
+            lines.append(
+                f"    {cell.fallbacks} of these samples FELL BACK to django-tenants' "
+                "clone_schema (schema_copy raised Unsupported)"
+            )
     lines.append("")
 
     medians = {(cell.path, cell.count): cell.median for cell in cells}
     lines.append("ratios of medians:")
     for count in counts:
-        for path in ["clone", "CANDIDATE copy", "CANDIDATE copy+nofake"]:
-            this, migrate = medians.get((path, count)), medians.get(("migrate", count))
-            if this and migrate:
-                ratio = this / migrate
-                lines.append(f"  {path:<22} / migrate with {count:>4} tenants: {ratio:6.2f}")
+        for this, that in [(PRODUCT, MIGRATE), (BASELINE, MIGRATE), (PRODUCT, BASELINE)]:
+            if (this, count) in medians and (that, count) in medians:
+                ratio = medians[(this, count)] / medians[(that, count)]
+                label = f"{this} / {that}"
+                lines.append(f"  {label:<32} with {count:>4} tenants: {ratio:6.2f}")
     low, high = counts[0], counts[-1]
     flatness: dict[str, float] = {}
     if low != high:
@@ -432,10 +445,10 @@ def report(cells: list[Cell], counts: list[int], cold: bool) -> list[str]:
     lines.append("")
     state = "catalogs never analyzed (--cold)" if cold else "catalogs analyzed"
     lines.append(
-        f"target: clone path <= {TARGET_SECONDS:.1f} s per tenant (median at every count) "
+        f"target: product <= {TARGET_SECONDS:.1f} s per tenant (median at every count) "
         f"and flat ({high}/{low} <= {FLAT_RATIO})"
     )
-    for path in ["clone", "CANDIDATE copy", "CANDIDATE copy+nofake"]:
+    for path in [PRODUCT, BASELINE]:
         if (path, low) not in medians:
             continue
         worst = max(medians[(path, count)] for count in counts)
@@ -444,7 +457,7 @@ def report(cells: list[Cell], counts: list[int], cold: bool) -> list[str]:
         if path in flatness:
             flat = "MET" if flatness[path] <= FLAT_RATIO else "MISSED"
             verdict += f", flatness {flat} ({high}/{low} = {flatness[path]:.2f})"
-        label = "product" if path == "clone" else f"{path} (monkeypatched, not the product)"
+        label = path if path == PRODUCT else f"{path} (the replaced baseline, for comparison)"
         lines.append(f"  {label}, {state}: {verdict}")
     return lines
 
@@ -473,7 +486,6 @@ def main() -> int:
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     parser.add_argument("--admin", action="store_true", help="provision an admin user too")
-    parser.add_argument("--no-candidate", action="store_true", help="leave out the CANDIDATE rows")
     parser.add_argument("--cold", action="store_true", help="never ANALYZE (see above)")
     parser.add_argument(
         "--json", type=Path, default=REPO / "bench" / "results" / "provision-latest.json"
@@ -487,7 +499,7 @@ def main() -> int:
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
-    sys.path[:0] = [str(REPO), str(REPO / "bench")]
+    sys.path.insert(0, str(REPO))
     started = time.perf_counter()
     load_before = load()
     try:
@@ -503,7 +515,6 @@ def main() -> int:
             samples=options.samples,
             cell_budget=options.cell_budget,
             admin=options.admin,
-            candidate=not options.no_candidate,
             cold=options.cold,
         )
         bench.services.template_ensure()
@@ -535,13 +546,7 @@ def main() -> int:
             "python": f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs",
             "load average (1, 5, 15 min)": f"{load_before} before, {load()} after",
             "migrations in the graph": len(MigrationLoader(None).disk_migrations),
-            "background tenants": (
-                "CANDIDATE copy (identical schemas, checked)"
-                if bench.fill_with_copy
-                else "product clone"
-            )
-            + "; "
-            + ", ".join(fills),
+            "background tenants": "tenant_provision as shipped; " + ", ".join(fills),
             "samples per row": f"up to {options.samples} (at least {MIN_SAMPLES}; "
             f"{options.cell_budget:.0f} s budget per row)",
             "admin user": "yes" if options.admin else "no",
