@@ -1,8 +1,9 @@
 """Writes of tenants: provisioning by cloning the template schema.
 
-A new tenant's schema is a copy of `settings.TENANT_BASE_SCHEMA` (django-tenants'
-clone_schema), which migrate_schemas keeps current like any tenant, so creating a
-tenant costs one schema copy instead of replaying every migration.
+A new tenant's schema is a copy of `settings.TENANT_BASE_SCHEMA` (Tenant.create_schema
+through prm.tenancy.schema_copy; django-tenants' clone_schema only as a fallback), which
+migrate_schemas keeps current like any tenant, so creating a tenant costs one schema
+copy instead of replaying every migration (bench/provision.py).
 """
 
 from dataclasses import dataclass
