@@ -253,6 +253,11 @@ _SPAN_VALUES = (
     "FILTER (WHERE d.inventory_listed IS NOT NULL))[1]"
 )
 
+_DAY_VALUES = (
+    f"{', '.join(f'd.{c}' for c in COMPONENTS)}, "
+    "d.first_order_at, d.last_order_at, d.inventory_listed"
+)
+
 
 def _fold_spans(cursor: Any) -> None:
     """Rebuild the span rollups holding the days in fold_keys from the daily rows.
@@ -304,6 +309,15 @@ def _rebuild_spans(cursor: Any, *, since: date, until: date) -> None:
             "DELETE FROM reporting_spanrollup WHERE span = %s AND start >= %s AND start < %s",
             [span.value, first, stop],
         )
+        if span == Span.DAY:
+            # A day's span is its daily row: copied as it is, with nothing to group.
+            cursor.execute(
+                f"INSERT INTO reporting_spanrollup ({_SPAN_COLUMNS}) "
+                f"SELECT d.partner_id, %s, d.day, {_DAY_VALUES} "
+                "FROM reporting_dailyrollup d WHERE d.day >= %s AND d.day < %s",
+                [span.value, first, stop],
+            )
+            continue
         cursor.execute(
             f"INSERT INTO reporting_spanrollup ({_SPAN_COLUMNS}) "
             f"SELECT d.partner_id, %s, {SPAN_START[span]}, {_SPAN_VALUES} "
