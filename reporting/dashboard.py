@@ -47,7 +47,7 @@ from partners.models import Partner
 from prm.tenancy.db import current_time_zone
 
 from . import metrics
-from .metrics import Period
+from .metrics import MONEY, SUMMED, Period
 from .rollups import COMPONENTS
 
 # --- periods ---------------------------------------------------------------------------
@@ -240,11 +240,31 @@ def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
 
 def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
-    plus the items listed online: two aggregates in SQL, cheaper than figures() when
-    the per-partner rows are not needed (as for the previous period's tiles)."""
+    plus the items listed online, from one scan of the rollups (reporting.metrics.
+    partner_sums, added up here; cheaper than the summary's aggregate and a separate
+    query for each partner's last inventory snapshot)."""
+    return totals_of(
+        list(metrics.partner_sums(partners=partners, period=period).values()),
+        partners=partners,
+        period=period,
+    )
+
+
+def totals_of(
+    rows: Sequence[tuple[Any, ...]], *, partners: QuerySet[Partner], period: Period
+) -> dict[str, Any]:
+    """totals() from the partner_sums() tuples of `partners` (those of partners
+    without rollups may be left out: they add nothing)."""
+    components = column_sums(rows)
+    inventory = components.pop("inventory_listed")
     with timezone.override(current_time_zone()):
-        values = metrics.summary(partners=partners, period=period)
-    values["inventory_listed"] = metrics.inventory_listed(partners=partners, period=period)
+        values = metrics.summary_of(
+            components=components,
+            partners_sold=sum(1 for row in rows if row[WON] > 0),
+            partners=partners,
+            period=period,
+        )
+    values["inventory_listed"] = inventory
     return values
 
 
@@ -334,16 +354,17 @@ def scorecard(
     previous: Period | None = None,
     tiles: Sequence[str] = DASHBOARD_TILES,
     chart_prefix: str = "chart",
-    current: Figures | None = None,
+    current_totals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Tiles (each metric with its change against `previous`, by default the period
     of equal length before) and time-series charts of `partners` over `period`.
-    `current` is the period's figures when the caller has them already.
+    `current_totals` is the period's figures' totals when the caller has them already.
 
     Keys: period, previous, interval, totals, previous_totals, tiles (list of Tile),
     series (the bucket rows of reporting.metrics.series), charts (for _chart.html)."""
     previous = previous or previous_period(period)
-    current = current or figures(partners=partners, period=period)
+    if current_totals is None:
+        current_totals = figures(partners=partners, period=period).totals
     before_totals = totals(partners=partners, period=previous)
     interval = interval_for(period)
     rows = metrics.series(partners=partners, period=period, interval=interval)
@@ -351,10 +372,10 @@ def scorecard(
         "period": period,
         "previous": previous,
         "interval": interval,
-        "totals": current.totals,
+        "totals": current_totals,
         "previous_totals": before_totals,
         "tiles": [
-            make_tile(TILES_BY_KEY[key], current.totals.get(key), before_totals.get(key))
+            make_tile(TILES_BY_KEY[key], current_totals.get(key), before_totals.get(key))
             for key in tiles
         ],
         "series": rows,
@@ -516,27 +537,136 @@ def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10
     }
 
 
+def column_sums(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    """combined() of partner_sums() tuples (reporting.metrics.SUMMED), a column at a
+    time: the same exact sums, without a dict per partner."""
+    columns = list(zip(*rows, strict=True)) or [()] * len(SUMMED)
+    values: dict[str, Any] = {}
+    for name, column in zip(SUMMED, columns, strict=True):
+        if name in MONEY:
+            values[name] = sum(column, Decimal("0.00"))
+        elif name in COMPONENTS:
+            values[name] = sum(column)
+    values["first_order_at"] = min(filter(None, columns[FIRST_ORDER]), default=None)
+    values["last_order_at"] = max(filter(None, columns[LAST_ORDER]), default=None)
+    listed = [value for value in columns[INVENTORY] if value is not None]
+    values["inventory_listed"] = sum(listed) if listed else None
+    return values
+
+
+FIRST_ORDER = SUMMED.index("first_order_at")
+LAST_ORDER = SUMMED.index("last_order_at")
+INVENTORY = SUMMED.index("inventory_listed")
+WON = SUMMED.index("orders_won")
+
+
 def dashboard(
     *, partners: QuerySet[Partner], period: Period, previous: Period, sort: str
 ) -> dict[str, Any]:
     """What the channel manager dashboard shows for `partners` over `period`, from
-    three scans of the rollups (the period per partner, the previous period per
-    partner, the period per day/week/month): the scorecard, breakdowns by tier,
-    country, product and sales channel, the leaderboard, and the SLA breaches."""
-    current = figures(partners=partners, period=period)
-    card = scorecard(partners=partners, period=period, previous=previous, current=current)
-    tables = breakdowns(partners=partners, rows=current.rows)
-    split = channel_split(current.totals)
-    ranked = leaderboard(current.rows, sort)
+    three scans of the rollups (the period per partner, the previous period's totals,
+    the period per day/week/month): the scorecard, breakdowns by tier, country,
+    product and sales channel, the leaderboard, and the SLA breaches.
+
+    The same numbers as figures(), breakdowns() and leaderboard() over
+    partner_metrics() rows (the CSV export's path), computed from one tuple of sums
+    per partner: derived metrics only for the groups and the leaderboard rows shown."""
+    sums = metrics.partner_sums(partners=partners, period=period)
+    empty = metrics.no_sums()
+    members = partners.order_by("name", "ref").values_list(
+        "id", "ref", "name", "tier__slug", "tier__name", "country"
+    )
+    people, rows = [], []
+    groups: dict[str, dict[tuple[str, str], list[tuple[Any, ...]]]] = {
+        by: {} for by in BREAKDOWN_TITLES
+    }
+    of_partner: dict[int, tuple[Any, ...]] = {}
+    names: dict[str, str] = {}
+    for partner_id, ref, name, tier_slug, tier_name, country in members:
+        values = sums.get(partner_id, empty)
+        people.append((ref, name))
+        rows.append(values)
+        of_partner[partner_id] = values
+        groups["tier"].setdefault((tier_slug or "", tier_name or ""), []).append(values)
+        code = str(country or "")
+        if code not in names:
+            names[code] = str(countries.name(code)) if code else ""
+        groups["country"].setdefault((code, names[code]), []).append(values)
+    products: dict[int, list[tuple[str, str]]] = {}
+    carried = Partner.products.through.objects.filter(partner__in=partners).values_list(
+        "partner_id", "product__sku", "product__name"
+    )
+    for partner_id, sku, product_name in carried:
+        products.setdefault(partner_id, []).append((sku, product_name))
+    for partner_id, values in of_partner.items():
+        for group_key in products.get(partner_id) or [("", "")]:
+            groups["product"].setdefault(group_key, []).append(values)
+
+    current_totals = totals_of(rows, partners=partners, period=period)
+    card = scorecard(
+        partners=partners, period=period, previous=previous, current_totals=current_totals
+    )
+    tables = {by: _breakdown(by, grouped) for by, grouped in groups.items()}
+    split = channel_split(current_totals)
+    ranked = _ranked(people, rows, sort)
     return {
         "scorecard": card,
         "breakdowns": [
-            {"key": by, "title": BREAKDOWN_TITLES[by], "rows": rows} for by, rows in tables.items()
+            {"key": by, "title": BREAKDOWN_TITLES[by], "rows": table}
+            for by, table in tables.items()
         ],
         "channel_split": split,
         "breakdown_charts": breakdown_charts(tables, split),
-        "leaderboard": ranked[:LEADERBOARD_SIZE],
-        "leaderboard_total": len(ranked),
+        "leaderboard": ranked,
+        "leaderboard_total": len(rows),
         "leaderboard_columns": LEADERBOARD_COLUMNS,
         "sla": sla_breaches(partners=partners, period=period),
     }
+
+
+def _breakdown(
+    by: str, grouped: dict[tuple[str, str], list[tuple[Any, ...]]]
+) -> list[dict[str, Any]]:
+    table = []
+    for (key, label), group in grouped.items():
+        values = column_sums(group)
+        values.pop("inventory_listed")
+        table.append(
+            {
+                "key": key,
+                "label": label or EMPTY_GROUP[by],
+                "partners": len(group),
+                **values,
+                **metrics.derive(values),
+            }
+        )
+    table.sort(key=lambda row: (-row["revenue"], row["label"]))
+    return table
+
+
+def _ranked(
+    people: list[tuple[str, str]], rows: list[tuple[Any, ...]], sort: str
+) -> list[dict[str, Any]]:
+    """The first LEADERBOARD_SIZE rows of leaderboard() over these partners' rows: the
+    ranking reads only the sorted column, and only the rows shown get every metric."""
+    key = sort.lstrip("-")
+    column = SUMMED.index(key) if key in SUMMED else None
+
+    def value_of(values: tuple[Any, ...]) -> Any:
+        if key == "name":
+            return None  # leaderboard() sorts by the name itself
+        if column is not None:
+            return values[column]
+        return metrics.derive(dict(zip(SUMMED, values, strict=True)))[key]
+
+    light = [
+        {key: value_of(values), "partner": ref, "name": name, "index": index}
+        for index, ((ref, name), values) in enumerate(zip(people, rows, strict=True))
+    ]
+    shown = []
+    for row in leaderboard(light, sort)[:LEADERBOARD_SIZE]:
+        values = dict(zip(SUMMED, rows[row["index"]], strict=True))
+        shown.append(
+            {"partner": row["partner"], "name": row["name"], **values, **metrics.derive(values)}
+        )
+    return shown

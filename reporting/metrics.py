@@ -86,24 +86,49 @@ def _over(period: Period, *, within: str | None = None) -> QuerySet[SpanRollup]:
     return SpanRollup.objects.filter(cover_filter(period.start, period.end, within=within))
 
 
-def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict[str, Any]]:
-    """One row per partner in `partners`: every component and metric over the period."""
+# The columns of partner_sums(), in order.
+SUMMED = (*COMPONENTS, "first_order_at", "last_order_at", "inventory_listed")
+
+
+def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tuple[Any, ...]]:
+    """Per partner id of `partners` with rollups in the period: its sums over the
+    period, in the order of SUMMED (money in cents, the last inventory snapshot or
+    None). One GROUP BY partner in SQL; tuples, not dicts, as the dashboard reads a
+    thousand of them."""
     rollups = _over(period).filter(partner__in=partners)
     # inventory_listed over a period is the last value in it, taken in the same scan.
     last_inventory = ArrayAgg(
         "inventory_listed", filter=Q(inventory_listed__isnull=False), order_by="-start"
     )
-    sums: dict[int, dict[str, Any]] = {
-        row["partner_id"]: dict(row)
-        for row in rollups.order_by()
+    grouped = (
+        rollups.order_by()
         .values("partner_id")
         .annotate(**_sums(), inventory=last_inventory)
-    }
+        .values_list("partner_id", *SUMMED[:-1], "inventory")
+    )
+    revenue, cost = COMPONENTS.index("revenue"), COMPONENTS.index("cost")
+    sums = {}
+    for partner_id, *values in grouped:
+        values[revenue] = values[revenue].quantize(CENTS)
+        values[cost] = values[cost].quantize(CENTS)
+        values[-1] = values[-1][0] if values[-1] else None
+        sums[partner_id] = tuple(values)
+    return sums
+
+
+def no_sums() -> tuple[Any, ...]:
+    """partner_sums() of a partner without rollups in the period."""
+    empty = _empty()
+    return tuple(empty[column] for column in SUMMED)
+
+
+def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict[str, Any]]:
+    """One row per partner in `partners`: every component and metric over the period."""
+    sums = partner_sums(partners=partners, period=period)
+    empty = no_sums()
     rows = []
     for partner_id, ref, name in partners.order_by("name", "ref").values_list("id", "ref", "name"):
-        row = sums.get(partner_id, {})
-        values = _clean(row)
-        values["inventory_listed"] = row["inventory"][0] if row.get("inventory") else None
+        values = dict(zip(SUMMED, sums.get(partner_id, empty), strict=True))
         rows.append({"partner": ref, "name": name, **values, **derive(values)})
     return rows
 
