@@ -32,7 +32,7 @@ tile carries `data-metric` (the metrics API key) and `data-value` (the API's val
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -418,21 +418,7 @@ def breakdowns(
         for row in rows:
             for group_key in of_partner.get(row["partner"]) or [("", "")]:
                 members.setdefault(group_key, []).append(row)
-        table = []
-        for (key, label), group in members.items():
-            values = combined(group)
-            values.pop("inventory_listed")
-            table.append(
-                {
-                    "key": key,
-                    "label": label or EMPTY_GROUP[by],
-                    "partners": len(group),
-                    **values,
-                    **metrics.derive(values),
-                }
-            )
-        table.sort(key=lambda row: (-row["revenue"], row["label"]))
-        result[by] = table
+        result[by] = _breakdown(by, members, combined)
     return result
 
 
@@ -625,11 +611,15 @@ def dashboard(
 
 
 def _breakdown(
-    by: str, grouped: dict[tuple[str, str], list[tuple[Any, ...]]]
+    by: str,
+    grouped: dict[tuple[str, str], list[Any]],
+    total: Callable[[list[Any]], dict[str, Any]] = column_sums,
 ) -> list[dict[str, Any]]:
+    """One breakdown table: a row per group, its members' components summed by `total`
+    (per-partner tuples by default, or the export's per-partner dicts)."""
     table = []
     for (key, label), group in grouped.items():
-        values = column_sums(group)
+        values = total(group)
         values.pop("inventory_listed")
         table.append(
             {
