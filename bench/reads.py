@@ -602,6 +602,8 @@ def main() -> int:
     parser.add_argument("--time-zone", default="Europe/Amsterdam")
     benchlib.add_common_arguments(parser)
     options = parser.parse_args()
+    if options.multiplier < 2:
+        parser.error("--multiplier must be at least 2: the bench compares 1x with it")
 
     started = time.perf_counter()
     with benchlib.bench_database(options, "reads"):
