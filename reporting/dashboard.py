@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -501,9 +501,7 @@ def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10
     from slas.models import EventKind, PartnerRequest, SlaEvent
     from slas.selectors import open_breaches
 
-    zone = ZoneInfo(current_time_zone())
-    start = datetime.combine(period.start, time.min, tzinfo=zone)
-    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+    start, end = period.moments()
     requests = (
         PartnerRequest.objects.filter(open_breaches(), partner__in=partners)
         .select_related("partner")

@@ -11,13 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -25,11 +22,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from partners.models import Partner
 from partners.selectors import partner_list_for_user
-from prm.tenancy.db import current_time_zone
 from prm.web.access import staff_required
-from slas.models import PartnerRequest, SlaEvent
 
 from . import metrics
 from .dashboard import (
@@ -49,6 +43,7 @@ from .dashboard_forms import DashboardForm, PeriodForm
 from .exports import ACTIVITY_EXPORTS, activity_csv, csv_response
 from .metrics import Period
 from .rollups import COMPONENTS
+from .selectors import activity_list, dashboard_freshness
 
 POLL_SECONDS = 5
 CACHE_SECONDS = 600
@@ -87,26 +82,6 @@ EXPORT_TABLES = {
 }
 
 
-def freshness_token() -> str:
-    return freshness_now()[0]
-
-
-def freshness_now() -> tuple[str, dict[str, Any]]:
-    """How fresh the rollups are (reporting.metrics.freshness), and a token that
-    changes whenever what the dashboard shows may have: a fold of the rollups, the
-    outbox's size, a new SLA event, a partner request changing, a partner added,
-    changed (its tier, country, products, manager) or deleted."""
-    fresh = metrics.freshness()
-    as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
-    last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    last_request = PartnerRequest.objects.aggregate(last=Max("updated_at"))["last"]
-    registry = Partner.objects.aggregate(last=Max("updated_at"), count=Count("id"))
-    changes = [
-        value.isoformat() if value else "never" for value in (last_request, registry["last"])
-    ]
-    return f"{as_of}.{fresh['pending']}.{last_event}.{'.'.join(changes)}.{registry['count']}", fresh
-
-
 def _form(request: HttpRequest) -> DashboardForm:
     return DashboardForm(request.GET, user=request.user)
 
@@ -118,7 +93,7 @@ def _scoped(request: HttpRequest, form: DashboardForm) -> Any:
 def _live_html(request: HttpRequest, form: DashboardForm) -> str:
     """The dashboard's numbers, rendered; kept in the cache under the freshness token,
     so a page view or a poll after the same fold costs no scan of the rollups."""
-    token, fresh = freshness_now()
+    token, fresh = dashboard_freshness()
     period = form.chosen_period()
     query = form.query()
     schema = getattr(getattr(request, "tenant", None), "schema_name", "")
@@ -209,7 +184,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 def dashboard_live(request: HttpRequest) -> HttpResponse:
     """The dashboard's numbers, for htmx to swap in; 204 while `since` is current."""
     since = request.GET.get("since")
-    if since and since == freshness_token():
+    if since and since == dashboard_freshness()[0]:
         return HttpResponse(status=204)
     form = _form(request)
     if not form.is_valid():
@@ -312,21 +287,13 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
             status=400,
             content_type="text/plain",
         )
-    model, moment, _columns = ACTIVITY_EXPORTS[kind]
-    rows = model.objects.filter(partner__in=partner_list_for_user(user=request.user))
     partner = request.GET.get("partner", "").strip()
-    if partner:
-        rows = rows.filter(partner__ref=partner)
     period = None
     if request.GET.get("from") or request.GET.get("to"):
         form = PeriodForm({**request.GET.dict(), "period": "custom"})
         if not form.is_valid():
             return _invalid(form, "The period is not valid")
         period = form.chosen_period()
-        zone = ZoneInfo(current_time_zone())
-        start = datetime.combine(period.start, time.min, tzinfo=zone)
-        end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
-        rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
-
+    rows = activity_list(user=request.user, kind=kind, partner_ref=partner, period=period)
     filename = _filename(request, f"{kind}-{partner}" if partner else kind, period)
     return activity_csv(kind=kind, rows=rows, filename=filename)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from partners.models import Partner, PartnerStatus, StatusChange
+from prm.tenancy.db import current_time_zone
 
 from .models import PendingRollup, RollupState, SpanRollup
 from .rollups import COMPONENTS, cover_filter, span_start
@@ -30,6 +32,15 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """The period as [start, end) instants: its first day's midnight and the
+        midnight after its last day, in the tenant's time zone."""
+        zone = ZoneInfo(current_time_zone())
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
+        )
 
 
 def _ratio(numerator: Any, denominator: Any, places: str = "0.01") -> Decimal | None:

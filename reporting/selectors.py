@@ -3,10 +3,15 @@ figure comes from the rollups, see reporting.metrics)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
 
 from partners.models import Partner
+from partners.selectors import partner_list_for_user
 
+from . import metrics
+from .exports import ACTIVITY_EXPORTS
 from .models import Order
 
 LAST_ORDERS = 10
@@ -20,3 +25,37 @@ def order_list_latest(*, partner: Partner, limit: int = LAST_ORDERS) -> QuerySet
         .select_related("product")
         .order_by("-ordered_at", "-id")[:limit]
     )
+
+
+def activity_list(
+    *, user: Any, kind: str, partner_ref: str = "", period: metrics.Period | None = None
+) -> QuerySet[Any]:
+    """Orders, calls or contacts (`kind`) of the partners `user` may see, optionally of
+    one partner and of a period (the tenant's days, on the order, call or contact
+    time); for CSV downloads, which stream them."""
+    model, moment, _columns = ACTIVITY_EXPORTS[kind]
+    rows = model.objects.filter(partner__in=partner_list_for_user(user=user))
+    if partner_ref:
+        rows = rows.filter(partner__ref=partner_ref)
+    if period is not None:
+        start, end = period.moments()
+        rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
+    return rows
+
+
+def dashboard_freshness() -> tuple[str, dict[str, Any]]:
+    """How fresh the rollups are (reporting.metrics.freshness), and a token that
+    changes whenever what the dashboard shows may have: a fold of the rollups, the
+    outbox's size, a new SLA event, a partner request changing, a partner added,
+    changed (its tier, country, products, manager) or deleted."""
+    from slas.models import PartnerRequest, SlaEvent
+
+    fresh = metrics.freshness()
+    as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
+    last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    last_request = PartnerRequest.objects.aggregate(last=Max("updated_at"))["last"]
+    registry = Partner.objects.aggregate(last=Max("updated_at"), count=Count("id"))
+    changes = [
+        value.isoformat() if value else "never" for value in (last_request, registry["last"])
+    ]
+    return f"{as_of}.{fresh['pending']}.{last_event}.{'.'.join(changes)}.{registry['count']}", fresh
