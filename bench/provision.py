@@ -5,7 +5,7 @@ Run:  .venv/bin/python bench/provision.py [--counts 10,200] [--samples 7] [--col
 
 What it does
 ------------
-1. Creates its own database ``prm_bench_<time>_<pid>`` on the server named by
+1. Creates its own database ``prm_bench_provision_<time>_<pid>`` on the server named by
    ``--database-url`` (default: $DATABASE_URL; only the server and credentials are
    used, never that database), runs ``migrate_schemas --shared`` in it and creates
    the template tenant and the public tenant, as ``manage.py migrate_all`` does.
@@ -88,13 +88,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib
 
 if TYPE_CHECKING:
     from prm.tenancy.models import Tenant
 
 REPO = Path(__file__).resolve().parent.parent
-DATABASE_PREFIX = "prm_bench_"
 TARGET_SECONDS = 1.0
 # The top count may cost this much more per provisioning than the lowest and still
 # be called flat: well above the run-to-run noise of a quiet machine.
@@ -103,44 +105,6 @@ ANALYZE_EVERY = 25
 MIN_SAMPLES = 3
 # Only ever set on throw-away tenants in a database the bench drops.
 BENCH_PASSWORD = "a long bench passphrase 42"  # noqa: S105
-
-
-# --- database lifecycle (before Django is set up) -----------------------------------
-
-
-def server_url(database_url: str, database: str) -> str:
-    parts = urlsplit(database_url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-def admin_connection(database_url: str):
-    import psycopg2
-
-    connection = psycopg2.connect(server_url(database_url, "postgres"))
-    connection.autocommit = True
-    return connection
-
-
-def database_create(database_url: str) -> str:
-    stamp = datetime.datetime.now().strftime("%Y%m%d%H%M%S")
-    name = f"{DATABASE_PREFIX}{stamp}_{os.getpid()}"
-    connection = admin_connection(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
-    return name
-
-
-def database_drop(database_url: str, name: str) -> None:
-    assert name.startswith(DATABASE_PREFIX), name  # never anything but our own
-    connection = admin_connection(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        connection.close()
 
 
 # --- the paths ----------------------------------------------------------------------
@@ -493,9 +457,9 @@ def main() -> int:
     options = parser.parse_args()
     counts = sorted({int(part) for part in options.counts.split(",") if part.strip()})
 
-    name = database_create(options.database_url)
+    name = benchlib.database_create(options.database_url, "provision")
     print(f"database {name} created", flush=True)
-    os.environ["DATABASE_URL"] = server_url(options.database_url, name)
+    os.environ["DATABASE_URL"] = benchlib.server_url(options.database_url, name)
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
@@ -573,7 +537,7 @@ def main() -> int:
         if options.keep_database:
             print(f"database {name} kept")
         else:
-            database_drop(options.database_url, name)
+            benchlib.database_drop(options.database_url, name)
             print(f"database {name} dropped")
     return 0
 
