@@ -32,7 +32,7 @@ tile carries `data-metric` (the metrics API key) and `data-value` (the API's val
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -389,37 +389,15 @@ BREAKDOWN_TITLES = {"tier": "Tier", "country": "Country", "product": "Product"}
 EMPTY_GROUP = {"tier": "No tier", "country": "No country", "product": "No product"}
 
 
-def breakdowns(
-    *, partners: QuerySet[Partner], rows: list[dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    """The per-partner `rows` (of `partners`) grouped by tier, country and product:
-    every component and metric of each group, largest revenue first; `partners` is
-    how many of them the group has. Rollups have no product dimension, so a product's
-    row is that of the partners carrying it: a partner with two products counts
-    under both, and those rows can add up to more than the total."""
-    groups: dict[str, dict[str, list[tuple[str, str]]]] = {by: {} for by in BREAKDOWN_TITLES}
-    names: dict[str, str] = {}
-    for ref, tier_slug, tier_name, country in partners.order_by().values_list(
-        "ref", "tier__slug", "tier__name", "country"
-    ):
-        groups["tier"][ref] = [(tier_slug or "", tier_name or "")]
-        code = str(country or "")
-        if code not in names:
-            names[code] = str(countries.name(code)) if code else ""
-        groups["country"][ref] = [(code, names[code])]
-    carried = Partner.products.through.objects.filter(partner__in=partners).values_list(
-        "partner__ref", "product__sku", "product__name"
-    )
-    for ref, sku, name in carried:
-        groups["product"].setdefault(ref, []).append((sku, name))
-    result = {}
-    for by, of_partner in groups.items():
-        members: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for row in rows:
-            for group_key in of_partner.get(row["partner"]) or [("", "")]:
-                members.setdefault(group_key, []).append(row)
-        result[by] = _breakdown(by, members, combined)
-    return result
+def breakdowns(*, partners: QuerySet[Partner], period: Period) -> dict[str, list[dict[str, Any]]]:
+    """`partners` over `period` grouped by tier, country and product: every component
+    and metric of each group, largest revenue first; `partners` is how many of them the
+    group has. Rollups have no product dimension, so a product's row is that of the
+    partners carrying it: a partner with two products counts under both, and those rows
+    can add up to more than the total."""
+    sums = metrics.partner_sums(partners=partners, period=period)
+    _people, _rows, groups = _partner_groups(partners, sums)
+    return {by: _breakdown(by, grouped) for by, grouped in groups.items()}
 
 
 def channel_split(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -552,15 +530,49 @@ def dashboard(
     the period per day/week/month): the scorecard, breakdowns by tier, country,
     product and sales channel, the leaderboard, and the SLA breaches.
 
-    The same numbers as figures(), breakdowns() and leaderboard() over
-    partner_metrics() rows (the CSV export's path), computed from one tuple of sums
-    per partner: derived metrics only for the groups and the leaderboard rows shown."""
+    The same numbers as figures() and leaderboard() over partner_metrics() rows (the
+    CSV export's path), computed from one tuple of sums per partner: derived metrics
+    only for the groups and the leaderboard rows shown."""
     sums = metrics.partner_sums(partners=partners, period=period)
+    people, rows, groups = _partner_groups(partners, sums)
+    current_totals = totals_of(rows, partners=partners, period=period)
+    card = scorecard(
+        partners=partners, period=period, previous=previous, current_totals=current_totals
+    )
+    tables = {by: _breakdown(by, grouped) for by, grouped in groups.items()}
+    split = channel_split(current_totals)
+    ranked = _ranked(people, rows, sort)
+    return {
+        "scorecard": card,
+        "breakdowns": [
+            {"key": by, "title": BREAKDOWN_TITLES[by], "rows": table}
+            for by, table in tables.items()
+        ],
+        "channel_split": split,
+        "breakdown_charts": breakdown_charts(tables, split),
+        "leaderboard": ranked,
+        "leaderboard_total": len(rows),
+        "leaderboard_columns": LEADERBOARD_COLUMNS,
+        "sla": sla_breaches(partners=partners, period=period),
+    }
+
+
+def _partner_groups(
+    partners: QuerySet[Partner], sums: dict[int, tuple[Any, ...]]
+) -> tuple[
+    list[tuple[str, str]],
+    list[tuple[Any, ...]],
+    dict[str, dict[tuple[str, str], list[tuple[Any, ...]]]],
+]:
+    """The partners (ref, name) in name order, their partner_sums() tuples in the same
+    order, and those tuples grouped by tier, country and product (a partner under
+    every product it carries)."""
     empty = metrics.no_sums()
     members = partners.order_by("name", "ref").values_list(
         "id", "ref", "name", "tier__slug", "tier__name", "country"
     )
-    people, rows = [], []
+    people: list[tuple[str, str]] = []
+    rows: list[tuple[Any, ...]] = []
     groups: dict[str, dict[tuple[str, str], list[tuple[Any, ...]]]] = {
         by: {} for by in BREAKDOWN_TITLES
     }
@@ -585,39 +597,16 @@ def dashboard(
     for partner_id, values in of_partner.items():
         for group_key in products.get(partner_id) or [("", "")]:
             groups["product"].setdefault(group_key, []).append(values)
-
-    current_totals = totals_of(rows, partners=partners, period=period)
-    card = scorecard(
-        partners=partners, period=period, previous=previous, current_totals=current_totals
-    )
-    tables = {by: _breakdown(by, grouped) for by, grouped in groups.items()}
-    split = channel_split(current_totals)
-    ranked = _ranked(people, rows, sort)
-    return {
-        "scorecard": card,
-        "breakdowns": [
-            {"key": by, "title": BREAKDOWN_TITLES[by], "rows": table}
-            for by, table in tables.items()
-        ],
-        "channel_split": split,
-        "breakdown_charts": breakdown_charts(tables, split),
-        "leaderboard": ranked,
-        "leaderboard_total": len(rows),
-        "leaderboard_columns": LEADERBOARD_COLUMNS,
-        "sla": sla_breaches(partners=partners, period=period),
-    }
+    return people, rows, groups
 
 
 def _breakdown(
-    by: str,
-    grouped: dict[tuple[str, str], list[Any]],
-    total: Callable[[list[Any]], dict[str, Any]] = column_sums,
+    by: str, grouped: dict[tuple[str, str], list[tuple[Any, ...]]]
 ) -> list[dict[str, Any]]:
-    """One breakdown table: a row per group, its members' components summed by `total`
-    (per-partner tuples by default, or the export's per-partner dicts)."""
+    """One breakdown table: a row per group, its members' partner_sums() added up."""
     table = []
     for (key, label), group in grouped.items():
-        values = total(group)
+        values = column_sums(group)
         values.pop("inventory_listed")
         table.append(
             {

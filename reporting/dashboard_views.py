@@ -244,7 +244,7 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
         rows = _tile_rows(period, previous, current.totals, before.totals)
     elif table in BREAKDOWN_TITLES:
         header = BREAKDOWN_COLUMNS
-        grouped = breakdowns(partners=partners, rows=current.rows)[table]
+        grouped = breakdowns(partners=partners, period=period)[table]
         rows = ([row[column] for column in header] for row in grouped)
     else:  # channel
         header = ("channel", "label", "items_sold")
