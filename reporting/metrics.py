@@ -1,4 +1,5 @@
-"""Metrics over any period, from the daily rollups only (never raw activity), so
+"""Metrics over any period, from the rollups only (never raw activity): a period's
+whole months and weeks from the span rollups, its other days from the daily ones, so
 their cost grows with partners x days, not with events. Every period is summed
 first and divided after: no averages of averages. A division by zero is None."""
 
@@ -11,14 +12,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import QuerySet
 
 from partners.models import Partner, PartnerStatus, StatusChange
 from prm.tenancy.db import current_time_zone
 
-from .models import PendingRollup, RollupState, SpanRollup
-from .rollups import COMPONENTS, cover_filter, span_start
+from .models import DailyRollup, PendingRollup, RollupState, Span, SpanRollup
+from .rollups import COMPONENTS, cover, span_start
 
 CENTS = Decimal("0.01")
 MONEY = ("revenue", "cost")
@@ -75,30 +76,73 @@ def _empty() -> dict[str, Any]:
     return values
 
 
-def _sums() -> dict[str, Any]:
-    return {
-        **{c: Sum(c) for c in COMPONENTS},
-        "first_order_at": Min("first_order_at"),
-        "last_order_at": Max("last_order_at"),
-    }
-
-
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    values = _empty()
-    for key, value in row.items():
-        if key in values and value is not None:
-            values[key] = value.quantize(CENTS) if key in MONEY else value
-    return values
-
-
-def _over(period: Period, *, within: str | None = None) -> QuerySet[SpanRollup]:
-    """Rollups that hold every day of the period once: its whole months, then whole
-    weeks, then days (with `within`, none crosses a day, week or month boundary)."""
-    return SpanRollup.objects.filter(cover_filter(period.start, period.end, within=within))
-
-
 # The columns of partner_sums(), in order.
 SUMMED = (*COMPONENTS, "first_order_at", "last_order_at", "inventory_listed")
+
+# SQL sums of the rollup rows `r` of a period, in the order of SUMMED: counts as
+# bigint, money as numeric, the first and last won order, and the last inventory
+# snapshot (that of the latest row with one; rows of a period never overlap).
+_SUMS = ", ".join(
+    [
+        *(f"sum(r.{c})" if c in MONEY else f"sum(r.{c})::bigint" for c in COMPONENTS),
+        "min(r.first_order_at)",
+        "max(r.last_order_at)",
+        "(array_agg(r.inventory_listed ORDER BY r.start DESC)"
+        " FILTER (WHERE r.inventory_listed IS NOT NULL))[1]",
+    ]
+)
+
+
+def _rollups(
+    period: Period, partners: QuerySet[Partner], *, within: str | None = None
+) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of the rollup rows of `partners` that hold every day of
+    the period once, with the columns partner_id, start and SUMMED: its whole months
+    and weeks from the span rollups, its other days from the daily rollups (with
+    `within`, none crosses a day, week or month boundary). A UNION ALL, so that each
+    side is read through its own index."""
+    members, member_params = partners.order_by().values("pk").query.sql_with_params()
+    spans: list[str] = []
+    span_params: list[Any] = []
+    days: list[str] = []
+    day_params: list[Any] = []
+    for span, first, last in cover(period.start, period.end, within=within):
+        if span == Span.DAY:
+            days.append("r.day BETWEEN %s AND %s")
+            day_params += [first, last]
+        else:
+            spans.append("(r.span = %s AND r.start BETWEEN %s AND %s)")
+            span_params += [span, first, last]
+    columns = ", ".join(f"r.{column}" for column in SUMMED)
+    selects, params = [], []
+    if spans:
+        selects.append(
+            f"SELECT r.partner_id, r.start, {columns} FROM {SpanRollup._meta.db_table} r "
+            f"WHERE r.partner_id IN ({members}) AND ({' OR '.join(spans)})"
+        )
+        params += [*member_params, *span_params]
+    if days:
+        selects.append(
+            f"SELECT r.partner_id, r.day AS start, {columns} FROM {DailyRollup._meta.db_table} r "
+            f"WHERE r.partner_id IN ({members}) AND ({' OR '.join(days)})"
+        )
+        params += [*member_params, *day_params]
+    return " UNION ALL ".join(selects), params
+
+
+def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_sums(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of _SUMS as partner_sums() gives it: absent sums zero, money in cents."""
+    empty = no_sums()
+    return tuple(
+        empty[index] if value is None else value.quantize(CENTS) if column in MONEY else value
+        for index, (column, value) in enumerate(zip(SUMMED, values, strict=True))
+    )
 
 
 def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tuple[Any, ...]]:
@@ -106,25 +150,9 @@ def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tu
     period, in the order of SUMMED (money in cents, the last inventory snapshot or
     None). One GROUP BY partner in SQL; tuples, not dicts, as the dashboard reads a
     thousand of them."""
-    rollups = _over(period).filter(partner__in=partners)
-    # inventory_listed over a period is the last value in it, taken in the same scan.
-    last_inventory = ArrayAgg(
-        "inventory_listed", filter=Q(inventory_listed__isnull=False), order_by="-start"
-    )
-    grouped = (
-        rollups.order_by()
-        .values("partner_id")
-        .annotate(**_sums(), inventory=last_inventory)
-        .values_list("partner_id", *SUMMED[:-1], "inventory")
-    )
-    revenue, cost = COMPONENTS.index("revenue"), COMPONENTS.index("cost")
-    sums = {}
-    for partner_id, *values in grouped:
-        values[revenue] = values[revenue].quantize(CENTS)
-        values[cost] = values[cost].quantize(CENTS)
-        values[-1] = values[-1][0] if values[-1] else None
-        sums[partner_id] = tuple(values)
-    return sums
+    rollups, params = _rollups(period, partners)
+    rows = _query(f"SELECT r.partner_id, {_SUMS} FROM ({rollups}) r GROUP BY r.partner_id", params)
+    return {partner_id: _as_sums(tuple(values)) for partner_id, *values in rows}
 
 
 def no_sums() -> tuple[Any, ...]:
@@ -147,66 +175,55 @@ def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict
 def partner_series(*, partner: Partner, period: Period, interval: str) -> list[dict[str, Any]]:
     """Buckets of `interval` (day, week starting Monday, month) covering the period,
     empty buckets included."""
-    rollups = _over(period, within=interval).filter(partner=partner)
-    return _series(rollups, period, interval)
+    return series(partners=Partner.objects.filter(pk=partner.pk), period=period, interval=interval)
 
 
 def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> list[dict[str, Any]]:
     """Like partner_series, summed over `partners` (one GROUP BY in SQL)."""
-    rollups = _over(period, within=interval).filter(partner__in=partners)
-    return _series(rollups, period, interval)
-
-
-def _series(rollups: QuerySet[SpanRollup], period: Period, interval: str) -> list[dict[str, Any]]:
-    # Grouped by the spans' first days (a plain column: a hash of some dozens of groups,
-    # no date_trunc per row), then added into their buckets here; no span crosses a
+    # Grouped by the rows' first days (a plain column: a hash of some dozens of groups,
+    # no date_trunc per row), then added into their buckets here; no row crosses a
     # bucket (cover(within=interval)).
-    by_bucket: dict[date, dict[str, Any]] = {}
-    for grouped in rollups.order_by().values("start").annotate(**_sums()):
-        row: dict[str, Any] = dict(grouped)
-        bucket = span_start(interval, row.pop("start"))
-        by_bucket[bucket] = _add(by_bucket[bucket], row) if bucket in by_bucket else row
-    rows = []
+    rollups, params = _rollups(period, partners, within=interval)
+    rows = _query(f"SELECT r.start, {_SUMS} FROM ({rollups}) r GROUP BY r.start", params)
+    by_bucket: dict[date, tuple[Any, ...]] = {}
+    for start, *row in rows:
+        bucket = span_start(interval, start)
+        sums = _as_sums(tuple(row))
+        by_bucket[bucket] = _add(by_bucket[bucket], sums) if bucket in by_bucket else sums
+    empty = no_sums()
+    buckets = []
     for start in _buckets(period, interval):
-        values = _clean(by_bucket.get(start, {}))
+        values = dict(zip(SUMMED, by_bucket.get(start, empty), strict=True))
         values.pop("inventory_listed")
-        rows.append({"start": start, **values, **derive(values)})
-    return rows
+        buckets.append({"start": start, **values, **derive(values)})
+    return buckets
 
 
-def _add(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """Two rows of _sums() as one."""
-    firsts = [v for v in (one["first_order_at"], other["first_order_at"]) if v is not None]
-    lasts = [v for v in (one["last_order_at"], other["last_order_at"]) if v is not None]
-    return {
-        **{c: _plus(one[c], other[c]) for c in COMPONENTS},
-        "first_order_at": min(firsts, default=None),
-        "last_order_at": max(lasts, default=None),
-    }
-
-
-def _plus(one: Any, other: Any) -> Any:
-    return other if one is None else one if other is None else one + other
+def _add(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Two partner_sums() tuples as one (inventory left out)."""
+    count = len(COMPONENTS)
+    firsts = [v for v in (one[count], other[count]) if v is not None]
+    lasts = [v for v in (one[count + 1], other[count + 1]) if v is not None]
+    return (
+        *(a + b for a, b in zip(one[:count], other[:count], strict=True)),
+        min(firsts, default=None),
+        max(lasts, default=None),
+        None,
+    )
 
 
 def inventory_listed(*, partners: QuerySet[Partner], period: Period) -> int | None:
     """Items listed in the online stores of `partners` over the period: the sum of each
     partner's last snapshot in it (None when no partner has one)."""
-    last_per_partner = (
-        _over(period)
-        .filter(partner__in=partners, inventory_listed__isnull=False)
-        .order_by("partner_id", "-start")
-        .distinct("partner_id")
-        .values("pk")
+    rollups, params = _rollups(period, partners)
+    ((total,),) = _query(
+        "SELECT sum(last.inventory_listed) FROM ("
+        " SELECT DISTINCT ON (r.partner_id) r.inventory_listed"
+        f" FROM ({rollups}) r WHERE r.inventory_listed IS NOT NULL"
+        " ORDER BY r.partner_id, r.start DESC) last",
+        params,
     )
-    total = SpanRollup.objects.filter(pk__in=last_per_partner).aggregate(
-        total=Sum("inventory_listed")
-    )["total"]
     return int(total) if total is not None else None
-
-
-def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
 
 
 def _buckets(period: Period, interval: str) -> Iterable[date]:
@@ -231,14 +248,15 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """Tenant totals, plus partners that sold, affiliates converted and contacts per
     partner (contacts generated / partners not terminated). Days are those of the
     active time zone: the caller activates the tenant's."""
-    rollups = _over(period).filter(partner__in=partners)
     # A partner sold in the period when any of its rows has a won order (counts are
-    # never negative), so one scan gives the totals and the partners that sold. It
-    # comes first: after _sums(), "orders_won" would name the sum, not the column.
-    sold = Count("partner_id", distinct=True, filter=Q(orders_won__gt=0))
-    totals = rollups.aggregate(partners_sold=sold, **_sums())
-    partners_sold = totals.pop("partners_sold")
-    totals = _clean(totals)
+    # never negative), so one scan gives the totals and the partners that sold.
+    rollups, params = _rollups(period, partners)
+    ((partners_sold, *values),) = _query(
+        "SELECT count(DISTINCT r.partner_id) FILTER (WHERE r.orders_won > 0), "
+        f"{_SUMS} FROM ({rollups}) r",
+        params,
+    )
+    totals = dict(zip(SUMMED, _as_sums(tuple(values)), strict=True))
     totals.pop("inventory_listed")
     return summary_of(
         components=totals, partners_sold=partners_sold, partners=partners, period=period

@@ -151,7 +151,10 @@ class RollupComponents(models.Model):
 class DailyRollup(RollupComponents):
     """Additive components of one partner's day (the tenant's time zone)."""
 
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (partner, day) key serves every lookup by partner.
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
 
     class Meta:
@@ -166,22 +169,29 @@ class DailyRollup(RollupComponents):
 
 
 class Span(models.TextChoices):
+    # Only weeks and months are stored (reporting.rollups.STORED_SPANS); a day is a
+    # piece of reporting.rollups.cover(), read from the daily rollups.
     DAY = "day", "Day"
     WEEK = "week", "Week, Monday to Sunday"
     MONTH = "month", "Calendar month"
 
 
 class SpanRollup(RollupComponents):
-    """One partner's daily rollups summed over a day, a week or a calendar month,
-    kept by reporting.rollups whenever the daily rollups change.
+    """One partner's daily rollups summed over a week or a calendar month, kept by
+    reporting.rollups whenever the daily rollups change.
 
     A period is read as its whole months, then whole weeks, then single days
-    (reporting.rollups.cover), so a year over 1,000 partners sums some 30,000 rows
-    instead of 365,000 and the metrics of a period are still exact sums. Days are
-    here too (copies of the daily rows) so that every read is of one table;
-    `inventory_listed` is the last snapshot in the span."""
+    (reporting.rollups.cover): the months and weeks from here, the days from the
+    daily rollups (reporting.metrics reads both in one query). A year over 1,000
+    partners then sums some 30,000 rows instead of 365,000, and the metrics of a
+    period are still exact sums. Days are not copied here: that would double the
+    rows a full recompute writes. `inventory_listed` is the last snapshot in the
+    span."""
 
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (partner, span, start) key serves every lookup by partner.
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     span = models.CharField(max_length=5, choices=Span.choices)
     start = models.DateField(help_text="the first day of the span")
 
