@@ -240,13 +240,11 @@ def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
 
 def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
-    plus the items listed online, from one scan of the rollups (reporting.metrics.
-    partner_sums, added up here; cheaper than the summary's aggregate and a separate
-    query for each partner's last inventory snapshot)."""
-    return totals_of(
-        list(metrics.partner_sums(partners=partners, period=period).values()),
-        partners=partners,
-        period=period,
+    plus the items listed online, from one query that answers one row (reporting.
+    metrics.period_totals)."""
+    partners_sold, sums = metrics.period_totals(partners=partners, period=period)
+    return _totals(
+        dict(zip(SUMMED, sums, strict=True)), partners_sold, partners=partners, period=period
     )
 
 
@@ -255,14 +253,18 @@ def totals_of(
 ) -> dict[str, Any]:
     """totals() from the partner_sums() tuples of `partners` (those of partners
     without rollups may be left out: they add nothing)."""
-    components = column_sums(rows)
+    sold = sum(1 for row in rows if row[WON] > 0)
+    return _totals(column_sums(rows), sold, partners=partners, period=period)
+
+
+def _totals(
+    sums: dict[str, Any], partners_sold: int, *, partners: QuerySet[Partner], period: Period
+) -> dict[str, Any]:
+    components = dict(sums)
     inventory = components.pop("inventory_listed")
     with timezone.override(current_time_zone()):
         values = metrics.summary_of(
-            components=components,
-            partners_sold=sum(1 for row in rows if row[WON] > 0),
-            partners=partners,
-            period=period,
+            components=components, partners_sold=partners_sold, partners=partners, period=period
         )
     values["inventory_listed"] = inventory
     return values

@@ -79,16 +79,42 @@ def _empty() -> dict[str, Any]:
 # The columns of partner_sums(), in order.
 SUMMED = (*COMPONENTS, "first_order_at", "last_order_at", "inventory_listed")
 
-# SQL sums of the rollup rows `r` of a period, in the order of SUMMED: counts as
-# bigint, money as numeric, the first and last won order, and the last inventory
-# snapshot (that of the latest row with one; rows of a period never overlap).
-_SUMS = ", ".join(
+# SQL sums of the rollup rows `r` of a period, in the order of SUMMED and as Python
+# wants them, so that rows need no conversion: counts as bigint, money as numeric with
+# two places, zero when there is nothing to sum; the first and last won order, and the
+# last inventory snapshot (that of the latest row with one; the rows of a period never
+# overlap), or NULL. The last snapshot is the greatest (day, items) pair: a plain
+# aggregate, so PostgreSQL may group by hashing (an ordered array_agg makes it sort).
+_SUM_COLUMNS = (
+    *(
+        f"coalesce(sum(r.{c}), 0)::numeric(20, 2)"
+        if c in MONEY
+        else f"coalesce(sum(r.{c}), 0)::bigint"
+        for c in COMPONENTS
+    ),
+    "min(r.first_order_at)",
+    "max(r.last_order_at)",
+    "(max(ARRAY[r.start - DATE '2000-01-01', r.inventory_listed])"
+    " FILTER (WHERE r.inventory_listed IS NOT NULL))[2]",
+)
+_SUMS = ", ".join(_SUM_COLUMNS)
+# The series has no inventory column (items listed are not added up over time).
+_SERIES_SUMS = ", ".join((*_SUM_COLUMNS[:-1], "NULL"))
+_SUMS_AS = ", ".join(
+    f"{column} AS {name}" for column, name in zip(_SUM_COLUMNS, SUMMED, strict=True)
+)
+# _SUMS of the rows of _SUMS_AS, one per partner: the same types.
+_TOTALS = ", ".join(
     [
-        *(f"sum(r.{c})" if c in MONEY else f"sum(r.{c})::bigint" for c in COMPONENTS),
-        "min(r.first_order_at)",
-        "max(r.last_order_at)",
-        "(array_agg(r.inventory_listed ORDER BY r.start DESC)"
-        " FILTER (WHERE r.inventory_listed IS NOT NULL))[1]",
+        *(
+            f"coalesce(sum(p.{c}), 0)::numeric(20, 2)"
+            if c in MONEY
+            else f"coalesce(sum(p.{c}), 0)::bigint"
+            for c in COMPONENTS
+        ),
+        "min(p.first_order_at)",
+        "max(p.last_order_at)",
+        "sum(p.inventory_listed)::bigint",
     ]
 )
 
@@ -136,15 +162,6 @@ def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _as_sums(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of _SUMS as partner_sums() gives it: absent sums zero, money in cents."""
-    empty = no_sums()
-    return tuple(
-        empty[index] if value is None else value.quantize(CENTS) if column in MONEY else value
-        for index, (column, value) in enumerate(zip(SUMMED, values, strict=True))
-    )
-
-
 def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tuple[Any, ...]]:
     """Per partner id of `partners` with rollups in the period: its sums over the
     period, in the order of SUMMED (money in cents, the last inventory snapshot or
@@ -152,7 +169,21 @@ def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tu
     thousand of them."""
     rollups, params = _rollups(period, partners)
     rows = _query(f"SELECT r.partner_id, {_SUMS} FROM ({rollups}) r GROUP BY r.partner_id", params)
-    return {partner_id: _as_sums(tuple(values)) for partner_id, *values in rows}
+    return {row[0]: row[1:] for row in rows}
+
+
+def period_totals(*, partners: QuerySet[Partner], period: Period) -> tuple[int, tuple[Any, ...]]:
+    """The partner_sums() of `partners` added up, in one query that answers one row:
+    (how many partners won an order in the period, the sums in the order of SUMMED
+    with the items listed online as the sum of each partner's last snapshot)."""
+    rollups, params = _rollups(period, partners)
+    ((partners_sold, *sums),) = _query(
+        f"SELECT count(*) FILTER (WHERE p.orders_won > 0), {_TOTALS} FROM ("
+        f" SELECT r.partner_id, {_SUMS_AS} FROM ({rollups}) r GROUP BY r.partner_id"
+        ") p",
+        params,
+    )
+    return partners_sold, tuple(sums)
 
 
 def no_sums() -> tuple[Any, ...]:
@@ -184,11 +215,11 @@ def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> lis
     # no date_trunc per row), then added into their buckets here; no row crosses a
     # bucket (cover(within=interval)).
     rollups, params = _rollups(period, partners, within=interval)
-    rows = _query(f"SELECT r.start, {_SUMS} FROM ({rollups}) r GROUP BY r.start", params)
+    rows = _query(f"SELECT r.start, {_SERIES_SUMS} FROM ({rollups}) r GROUP BY r.start", params)
     by_bucket: dict[date, tuple[Any, ...]] = {}
     for start, *row in rows:
         bucket = span_start(interval, start)
-        sums = _as_sums(tuple(row))
+        sums = tuple(row)
         by_bucket[bucket] = _add(by_bucket[bucket], sums) if bucket in by_bucket else sums
     empty = no_sums()
     buckets = []
@@ -248,15 +279,8 @@ def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
     """Tenant totals, plus partners that sold, affiliates converted and contacts per
     partner (contacts generated / partners not terminated). Days are those of the
     active time zone: the caller activates the tenant's."""
-    # A partner sold in the period when any of its rows has a won order (counts are
-    # never negative), so one scan gives the totals and the partners that sold.
-    rollups, params = _rollups(period, partners)
-    ((partners_sold, *values),) = _query(
-        "SELECT count(DISTINCT r.partner_id) FILTER (WHERE r.orders_won > 0), "
-        f"{_SUMS} FROM ({rollups}) r",
-        params,
-    )
-    totals = dict(zip(SUMMED, _as_sums(tuple(values)), strict=True))
+    partners_sold, sums = period_totals(partners=partners, period=period)
+    totals = dict(zip(SUMMED, sums, strict=True))
     totals.pop("inventory_listed")
     return summary_of(
         components=totals, partners_sold=partners_sold, partners=partners, period=period

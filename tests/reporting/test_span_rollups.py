@@ -287,6 +287,15 @@ def test_metrics_of_random_periods_equal_the_daily_sums(history: Catalogue, tena
             assert metrics.inventory_listed(partners=partners, period=period) == (
                 sum(known) if known else None
             )
+            # and the dashboard's one-row totals say the same
+            sold, sums = metrics.period_totals(partners=partners, period=period)
+            totals = dict(zip(metrics.SUMMED, sums, strict=True))
+            assert sold == summary["partners_sold"]
+            assert totals["inventory_listed"] == (sum(known) if known else None)
+            for component in COMPONENTS:
+                assert totals[component] == summary[component], (period, component)
+            firsts = [v["first_order_at"] for v in reference.values() if v["first_order_at"]]
+            assert totals["first_order_at"] == min(firsts, default=None)
 
 
 @pytest.mark.parametrize("interval", ["day", "week", "month"])
