@@ -199,43 +199,12 @@ class Figures:
     totals: dict[str, Any]
 
 
-def combined(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Components of per-partner rows added up (exact: ints and Decimals), the first
-    and last won order, and the items listed online (each partner's last snapshot,
-    summed; None when no partner has one)."""
-    values: dict[str, Any] = dict.fromkeys(COMPONENTS, 0)
-    values.update(revenue=Decimal("0.00"), cost=Decimal("0.00"))
-    firsts, lasts, listed = [], [], []
-    for row in rows:
-        for component in COMPONENTS:
-            values[component] += row[component]
-        if row["first_order_at"] is not None:
-            firsts.append(row["first_order_at"])
-        if row["last_order_at"] is not None:
-            lasts.append(row["last_order_at"])
-        if row["inventory_listed"] is not None:
-            listed.append(row["inventory_listed"])
-    values["first_order_at"] = min(firsts, default=None)
-    values["last_order_at"] = max(lasts, default=None)
-    values["inventory_listed"] = sum(listed) if listed else None
-    return values
-
-
 def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
     """The figures of `partners` over `period`: one scan of the rollups for the rows,
     two small counts (partners, affiliates) for the summary."""
-    rows = metrics.partner_metrics(partners=partners, period=period)
-    components = combined(rows)
-    inventory = components.pop("inventory_listed")
-    with timezone.override(current_time_zone()):
-        totals = metrics.summary_of(
-            components=components,
-            partners_sold=sum(1 for row in rows if row["orders_won"] > 0),
-            partners=partners,
-            period=period,
-        )
-    totals["inventory_listed"] = inventory
-    return Figures(period, rows, totals)
+    sums = metrics.partner_sums(partners=partners, period=period)
+    rows = metrics.metric_rows(partners=partners, sums=sums)
+    return Figures(period, rows, totals_of(list(sums.values()), partners=partners, period=period))
 
 
 def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
@@ -502,8 +471,9 @@ def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10
 
 
 def column_sums(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
-    """combined() of partner_sums() tuples (reporting.metrics.SUMMED), a column at a
-    time: the same exact sums, without a dict per partner."""
+    """partner_sums() tuples (reporting.metrics.SUMMED) added up, a column at a time
+    (exact: ints and Decimals): the first and last won order, and the items listed
+    online (each partner's last snapshot, summed; None when no partner has one)."""
     columns = list(zip(*rows, strict=True)) or [()] * len(SUMMED)
     values: dict[str, Any] = {}
     for name, column in zip(SUMMED, columns, strict=True):

@@ -79,19 +79,24 @@ def _empty() -> dict[str, Any]:
 # The columns of partner_sums(), in order.
 SUMMED = (*COMPONENTS, "first_order_at", "last_order_at", "inventory_listed")
 
+
 # SQL sums of the rollup rows `r` of a period, in the order of SUMMED and as Python
 # wants them, so that rows need no conversion: counts as bigint, money as numeric with
 # two places, zero when there is nothing to sum; the first and last won order, and the
 # last inventory snapshot (that of the latest row with one; the rows of a period never
 # overlap), or NULL. The last snapshot is the greatest (day, items) pair: a plain
 # aggregate, so PostgreSQL may group by hashing (an ordered array_agg makes it sort).
-_SUM_COLUMNS = (
-    *(
-        f"coalesce(sum(r.{c}), 0)::numeric(20, 2)"
+def _component_sums(alias: str) -> tuple[str, ...]:
+    return tuple(
+        f"coalesce(sum({alias}.{c}), 0)::numeric(20, 2)"
         if c in MONEY
-        else f"coalesce(sum(r.{c}), 0)::bigint"
+        else f"coalesce(sum({alias}.{c}), 0)::bigint"
         for c in COMPONENTS
-    ),
+    )
+
+
+_SUM_COLUMNS = (
+    *_component_sums("r"),
     "min(r.first_order_at)",
     "max(r.last_order_at)",
     "(max(ARRAY[r.start - DATE '2000-01-01', r.inventory_listed])"
@@ -103,19 +108,15 @@ _SERIES_SUMS = ", ".join((*_SUM_COLUMNS[:-1], "NULL"))
 _SUMS_AS = ", ".join(
     f"{column} AS {name}" for column, name in zip(_SUM_COLUMNS, SUMMED, strict=True)
 )
-# _SUMS of the rows of _SUMS_AS, one per partner: the same types.
+# _SUMS of the rows of _SUMS_AS, one per partner: the same types; the items listed
+# online are each partner's last snapshot, added up.
 _TOTALS = ", ".join(
-    [
-        *(
-            f"coalesce(sum(p.{c}), 0)::numeric(20, 2)"
-            if c in MONEY
-            else f"coalesce(sum(p.{c}), 0)::bigint"
-            for c in COMPONENTS
-        ),
+    (
+        *_component_sums("p"),
         "min(p.first_order_at)",
         "max(p.last_order_at)",
         "sum(p.inventory_listed)::bigint",
-    ]
+    )
 )
 
 
@@ -194,7 +195,13 @@ def no_sums() -> tuple[Any, ...]:
 
 def partner_metrics(*, partners: QuerySet[Partner], period: Period) -> list[dict[str, Any]]:
     """One row per partner in `partners`: every component and metric over the period."""
-    sums = partner_sums(partners=partners, period=period)
+    return metric_rows(partners=partners, sums=partner_sums(partners=partners, period=period))
+
+
+def metric_rows(
+    *, partners: QuerySet[Partner], sums: dict[int, tuple[Any, ...]]
+) -> list[dict[str, Any]]:
+    """partner_metrics() from the partner_sums() of `partners`, in name order."""
     empty = no_sums()
     rows = []
     for partner_id, ref, name in partners.order_by("name", "ref").values_list("id", "ref", "name"):
@@ -241,20 +248,6 @@ def _add(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
         max(lasts, default=None),
         None,
     )
-
-
-def inventory_listed(*, partners: QuerySet[Partner], period: Period) -> int | None:
-    """Items listed in the online stores of `partners` over the period: the sum of each
-    partner's last snapshot in it (None when no partner has one)."""
-    rollups, params = _rollups(period, partners)
-    ((total,),) = _query(
-        "SELECT sum(last.inventory_listed) FROM ("
-        " SELECT DISTINCT ON (r.partner_id) r.inventory_listed"
-        f" FROM ({rollups}) r WHERE r.inventory_listed IS NOT NULL"
-        " ORDER BY r.partner_id, r.start DESC) last",
-        params,
-    )
-    return int(total) if total is not None else None
 
 
 def _buckets(period: Period, interval: str) -> Iterable[date]:
