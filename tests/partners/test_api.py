@@ -4,6 +4,7 @@ error shape {"status", "code", "message", "errors"}."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -269,7 +270,10 @@ def test_create_answers_201_with_the_stored_partner(
 
 
 def test_post_with_phone_12_answers_400_naming_phone_and_stores_nothing(
-    alpha_api: TenantClient, manager_email: str, in_alpha: Callable[..., Any]
+    alpha_api: TenantClient,
+    alpha_admin: TenantClient,
+    manager_email: str,
+    in_alpha: Callable[..., Any],
 ) -> None:
     # when a partner is posted with "phone": "12"
     response = post(alpha_api, PARTNERS, a_partner(phone="12"))
@@ -278,9 +282,17 @@ def test_post_with_phone_12_answers_400_naming_phone_and_stores_nothing(
     assert list(field_errors(response)) == ["phone"]
     assert partner_count(in_alpha) == 0
 
+    # and the partner list in the browser has no row
+    assert 'value="northwind"' not in alpha_admin.get("/partners/").content.decode()
+
     # when the same body comes with a valid phone, then it answers 201
     assert post(alpha_api, PARTNERS, a_partner()).status_code == 201
     assert partner_count(in_alpha) == 1
+    # and the partner is a row of the list in the browser
+    listed = re.findall(
+        r'name="partners" value="([^"]+)"', alpha_admin.get("/partners/").content.decode()
+    )
+    assert listed == ["northwind"]
 
 
 @pytest.mark.parametrize(
