@@ -255,6 +255,10 @@ SERIES_CHARTS = (
 )
 
 
+# The components the series charts draw: all a scorecard's series sums.
+CHARTED = tuple(key for _id, _title, _kind, keys, _unit in SERIES_CHARTS for key, _name in keys)
+
+
 def chart(
     *,
     chart_id: str,
@@ -332,13 +336,14 @@ def scorecard(
     `current_totals` is the period's figures' totals when the caller has them already.
 
     Keys: period, previous, interval, totals, previous_totals, tiles (list of Tile),
-    series (the bucket rows of reporting.metrics.series), charts (for _chart.html)."""
+    series (reporting.metrics.series buckets of the CHARTED components), charts (for
+    _chart.html)."""
     previous = previous or previous_period(period)
     if current_totals is None:
         current_totals = figures(partners=partners, period=period).totals
     before_totals = totals(partners=partners, period=previous)
     interval = interval_for(period)
-    rows = metrics.series(partners=partners, period=period, interval=interval)
+    rows = metrics.series(partners=partners, period=period, interval=interval, components=CHARTED)
     return {
         "period": period,
         "previous": previous,

@@ -5,7 +5,7 @@ first and divided after: no averages of averages. A division by zero is None."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from partners.models import Partner, PartnerStatus, StatusChange
 from prm.tenancy.db import current_time_zone
 
-from .models import DailyRollup, PendingRollup, RollupState, Span, SpanRollup
+from .models import DailyRollup, PendingRollup, RollupState, Span, SpanRollup, TotalRollup
 from .rollups import COMPONENTS, cover, span_start
 
 CENTS = Decimal("0.01")
@@ -86,13 +86,13 @@ SUMMED = (*COMPONENTS, "first_order_at", "last_order_at", "inventory_listed")
 # last inventory snapshot (that of the latest row with one; the rows of a period never
 # overlap), or NULL. The last snapshot is the greatest (day, items) pair: a plain
 # aggregate, so PostgreSQL may group by hashing (an ordered array_agg makes it sort).
+def _component_sum(alias: str, component: str) -> str:
+    kind = "numeric(20, 2)" if component in MONEY else "bigint"
+    return f"coalesce(sum({alias}.{component}), 0)::{kind}"
+
+
 def _component_sums(alias: str) -> tuple[str, ...]:
-    return tuple(
-        f"coalesce(sum({alias}.{c}), 0)::numeric(20, 2)"
-        if c in MONEY
-        else f"coalesce(sum({alias}.{c}), 0)::bigint"
-        for c in COMPONENTS
-    )
+    return tuple(_component_sum(alias, c) for c in COMPONENTS)
 
 
 _SUM_COLUMNS = (
@@ -121,14 +121,23 @@ _TOTALS = ", ".join(
 
 
 def _rollups(
-    period: Period, partners: QuerySet[Partner], *, within: str | None = None
+    period: Period,
+    partners: QuerySet[Partner],
+    *,
+    within: str | None = None,
+    columns: Sequence[str] = SUMMED,
 ) -> tuple[str, list[Any]]:
     """SQL (and its parameters) of the rollup rows of `partners` that hold every day of
-    the period once, with the columns partner_id, start and SUMMED: its whole months
-    and weeks from the span rollups, its other days from the daily rollups (with
-    `within`, none crosses a day, week or month boundary). A UNION ALL, so that each
-    side is read through its own index."""
-    members, member_params = partners.order_by().values("pk").query.sql_with_params()
+    the period once, with the columns partner_id, start and `columns` (of SUMMED): its
+    whole months and weeks from the span rollups, its other days from the daily
+    rollups (with `within`, none crosses a day, week or month boundary). A UNION ALL,
+    so that each side is read through its own index. Every partner's rollups when
+    `partners` is all of them (every rollup row has its partner): no join."""
+    if _every_partner(partners):
+        member_filter, member_params = "", []
+    else:
+        members, params = partners.order_by().values("pk").query.sql_with_params()
+        member_filter, member_params = f"r.partner_id IN ({members}) AND ", list(params)
     spans: list[str] = []
     span_params: list[Any] = []
     days: list[str] = []
@@ -140,21 +149,42 @@ def _rollups(
         else:
             spans.append("(r.span = %s AND r.start BETWEEN %s AND %s)")
             span_params += [span, first, last]
-    columns = ", ".join(f"r.{column}" for column in SUMMED)
+    listed = ", ".join(f"r.{column}" for column in ("start", *columns))
     selects, params = [], []
     if spans:
         selects.append(
-            f"SELECT r.partner_id, r.start, {columns} FROM {SpanRollup._meta.db_table} r "
-            f"WHERE r.partner_id IN ({members}) AND ({' OR '.join(spans)})"
+            f"SELECT r.partner_id, {listed} FROM {SpanRollup._meta.db_table} r "
+            f"WHERE {member_filter}({' OR '.join(spans)})"
         )
         params += [*member_params, *span_params]
     if days:
         selects.append(
-            f"SELECT r.partner_id, r.day AS start, {columns} FROM {DailyRollup._meta.db_table} r "
-            f"WHERE r.partner_id IN ({members}) AND ({' OR '.join(days)})"
+            f"SELECT r.partner_id, {listed.replace('r.start', 'r.day AS start', 1)} "
+            f"FROM {DailyRollup._meta.db_table} r WHERE {member_filter}({' OR '.join(days)})"
         )
         params += [*member_params, *day_params]
     return " UNION ALL ".join(selects), params
+
+
+def _series_rollups(
+    period: Period, partners: QuerySet[Partner], interval: str, columns: Sequence[str]
+) -> tuple[str, list[Any]]:
+    """_rollups(within=interval) for a series; for every partner, the day's totals
+    over every partner instead: a row a day, not a row per partner and day."""
+    if not _every_partner(partners):
+        return _rollups(period, partners, within=interval, columns=columns)
+    listed = ", ".join(f"r.{c}" if c != "inventory_listed" else "NULL" for c in columns)
+    return (
+        f"SELECT r.day AS start, {listed} FROM {TotalRollup._meta.db_table} r "
+        "WHERE r.day BETWEEN %s AND %s",
+        [period.start, period.end],
+    )
+
+
+def _every_partner(partners: QuerySet[Partner]) -> bool:
+    """Whether `partners` is every partner of the tenant: no filter, no slice."""
+    query = partners.query
+    return partners.model is Partner and not query.has_filters() and not query.is_sliced
 
 
 def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -177,6 +207,8 @@ def period_totals(*, partners: QuerySet[Partner], period: Period) -> tuple[int, 
     """The partner_sums() of `partners` added up, in one query that answers one row:
     (how many partners won an order in the period, the sums in the order of SUMMED
     with the items listed online as the sum of each partner's last snapshot)."""
+    if _every_partner(partners):
+        return _every_partners_totals(period)
     rollups, params = _rollups(period, partners)
     ((partners_sold, *sums),) = _query(
         f"SELECT count(*) FILTER (WHERE p.orders_won > 0), {_TOTALS} FROM ("
@@ -185,6 +217,29 @@ def period_totals(*, partners: QuerySet[Partner], period: Period) -> tuple[int, 
         params,
     )
     return partners_sold, tuple(sums)
+
+
+def _every_partners_totals(period: Period) -> tuple[int, tuple[Any, ...]]:
+    """period_totals() of every partner: the sums from the days' totals over every
+    partner (a row a day); only what is not a sum of days (partners that sold, each
+    one's last snapshot) from a GROUP BY partner of two columns."""
+    rollups, params = _rollups(period, Partner.objects.all(), columns=_PER_PARTNER)
+    ((partners_sold, *sums),) = _query(
+        "WITH p AS ("
+        " SELECT count(*) FILTER (WHERE q.orders_won > 0) AS sold,"
+        "  sum(q.inventory_listed)::bigint AS listed FROM ("
+        f"  SELECT r.partner_id, sum(r.orders_won) AS orders_won, {_SUM_COLUMNS[-1]}"
+        f"  AS inventory_listed FROM ({rollups}) r GROUP BY r.partner_id"
+        " ) q"
+        f") SELECT (SELECT sold FROM p), {', '.join(_component_sums('t'))},"
+        " min(t.first_order_at), max(t.last_order_at), (SELECT listed FROM p)"
+        f" FROM {TotalRollup._meta.db_table} t WHERE t.day BETWEEN %s AND %s",
+        [*params, period.start, period.end],
+    )
+    return partners_sold, tuple(sums)
+
+
+_PER_PARTNER = ("orders_won", "inventory_listed")
 
 
 def no_sums() -> tuple[Any, ...]:
@@ -216,12 +271,22 @@ def partner_series(*, partner: Partner, period: Period, interval: str) -> list[d
     return series(partners=Partner.objects.filter(pk=partner.pk), period=period, interval=interval)
 
 
-def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> list[dict[str, Any]]:
-    """Like partner_series, summed over `partners` (one GROUP BY in SQL)."""
+def series(
+    *,
+    partners: QuerySet[Partner],
+    period: Period,
+    interval: str,
+    components: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Like partner_series, summed over `partners` (one GROUP BY in SQL). With
+    `components`, each bucket has its start and those sums only (what a chart draws:
+    each summed column costs the database a pass over the rows)."""
+    if components is not None:
+        return _component_series(partners, period, interval, tuple(components))
     # Grouped by the rows' first days (a plain column: a hash of some dozens of groups,
     # no date_trunc per row), then added into their buckets here; no row crosses a
     # bucket (cover(within=interval)).
-    rollups, params = _rollups(period, partners, within=interval)
+    rollups, params = _series_rollups(period, partners, interval, SUMMED)
     rows = _query(f"SELECT r.start, {_SERIES_SUMS} FROM ({rollups}) r GROUP BY r.start", params)
     by_bucket: dict[date, tuple[Any, ...]] = {}
     for start, *row in rows:
@@ -235,6 +300,29 @@ def series(*, partners: QuerySet[Partner], period: Period, interval: str) -> lis
         values.pop("inventory_listed")
         buckets.append({"start": start, **values, **derive(values)})
     return buckets
+
+
+def _component_series(
+    partners: QuerySet[Partner], period: Period, interval: str, components: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    unknown = set(components) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"not components: {', '.join(sorted(unknown))}")
+    rollups, params = _series_rollups(period, partners, interval, components)
+    sums = ", ".join(_component_sum("r", component) for component in components)
+    rows = _query(f"SELECT r.start, {sums} FROM ({rollups}) r GROUP BY r.start", params)
+    by_bucket: dict[date, list[Any]] = {}
+    for start, *values in rows:
+        bucket = span_start(interval, start)
+        if bucket in by_bucket:
+            by_bucket[bucket] = [a + b for a, b in zip(by_bucket[bucket], values, strict=True)]
+        else:
+            by_bucket[bucket] = values
+    empty = [_empty()[component] for component in components]
+    return [
+        {"start": start, **dict(zip(components, by_bucket.get(start, empty), strict=True))}
+        for start in _buckets(period, interval)
+    ]
 
 
 def _add(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -208,6 +208,23 @@ class SpanRollup(RollupComponents):
         return f"{self.partner_id} {self.span} {self.start}"
 
 
+class TotalRollup(RollupComponents):
+    """Every partner's daily rollups of one day added up, kept by reporting.rollups
+    whenever the daily rollups change (and when a partner goes). A chart of all
+    partners reads one row a day here instead of one per partner and day. The items
+    listed online are not kept: over a period they are each partner's last snapshot,
+    which a day's total cannot give."""
+
+    day = models.DateField(unique=True)
+    inventory_listed = None  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
 class PendingRollup(models.Model):
     """Outbox: a (partner, day) whose rollup must be recomputed from raw rows."""
 

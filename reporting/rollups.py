@@ -13,6 +13,8 @@ Every change of daily rollups also rebuilds, in the same transaction, the span r
 (reporting.models.SpanRollup) of the weeks and months it touched, from the daily rows;
 `cover()` splits any period into whole months, whole weeks and days, so that reading a
 year sums a row per partner and month (and a few weeks and days) instead of one per day.
+It rebuilds as well the days' totals over every partner (reporting.models.TotalRollup),
+which charts of all partners read.
 """
 
 from __future__ import annotations
@@ -197,6 +199,7 @@ def fold_pending(*, limit: int = 5000) -> int:
         )
         cursor.execute(_insert(KEY_RESTRICT), {"tz": tz})
         _fold_spans(cursor)
+        _fold_totals(cursor)
         _mark(folded=True)
     return len(keys)
 
@@ -227,6 +230,12 @@ def recompute(*, since: date | None = None, until: date | None = None) -> int:
         written = cursor.rowcount
         # Folds wait for the outbox lock above, so nothing else writes spans meanwhile.
         _rebuild_spans(cursor, since=since, until=until)
+        _rebuild_totals(
+            cursor,
+            "SELECT day FROM reporting_dailyrollup WHERE day >= %s AND day < %s"
+            " UNION SELECT day FROM reporting_totalrollup WHERE day >= %s AND day < %s",
+            [since, until, since, until],
+        )
         cursor.execute(
             "DELETE FROM reporting_pendingrollup WHERE day >= %s AND day < %s", [since, until]
         )
@@ -313,6 +322,43 @@ def _rebuild_spans(cursor: Any, *, since: date, until: date) -> None:
             f"GROUP BY d.partner_id, {SPAN_START[span]} ORDER BY 1, 3",
             [span.value, first, stop],
         )
+
+
+# --- totals over every partner ------------------------------------------------------
+
+_TOTAL_COLUMNS = f"day, {', '.join(COMPONENTS)}, first_order_at, last_order_at"
+_TOTAL_VALUES = (
+    f"{', '.join(f'sum({c})' for c in COMPONENTS)}, min(first_order_at), max(last_order_at)"
+)
+
+
+def _fold_totals(cursor: Any) -> None:
+    """Rebuild the totals of the days in fold_keys from the daily rows."""
+    _rebuild_totals(cursor, "SELECT DISTINCT day FROM fold_keys", [])
+
+
+def _rebuild_totals(cursor: Any, days: str, params: list[Any]) -> None:
+    """Rebuild the totals of the days that the SQL query `days` answers. As for the
+    spans, a lock per day (taken in day order, after any partner locks, and held to
+    the commit) makes a second writer of the same day read the first one's rows."""
+    cursor.execute("DROP TABLE IF EXISTS total_days")
+    cursor.execute(f"CREATE TEMP TABLE total_days ON COMMIT DROP AS {days}", params)
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('reporting_totalrollup ' || current_schema()),"
+        " (day - DATE '2000-01-01')) FROM total_days ORDER BY day"
+    )
+    cursor.execute("DELETE FROM reporting_totalrollup WHERE day IN (SELECT day FROM total_days)")
+    cursor.execute(
+        f"INSERT INTO reporting_totalrollup ({_TOTAL_COLUMNS}) "
+        f"SELECT day, {_TOTAL_VALUES} FROM reporting_dailyrollup "
+        "WHERE day IN (SELECT day FROM total_days) GROUP BY day ORDER BY day"
+    )
+
+
+def rebuild_totals(days: list[date]) -> None:
+    """Rebuild the totals of `days` (when a partner's rollups went, say)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _rebuild_totals(cursor, "SELECT DISTINCT unnest(%s::date[]) AS day", [days])
 
 
 def span_start(span: str, day: date) -> date:

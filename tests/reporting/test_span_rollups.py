@@ -1,7 +1,9 @@
-"""Span rollups (weeks and months; a day is its daily rollup): cover() holds every day
-of a period exactly once, the fold and the rebuild keep the spans equal to sums of the
-daily rollups, and every metric read through them and the loose days equals the same
-metric summed from the daily rollups, for random periods."""
+"""Span rollups (weeks and months; a day is its daily rollup) and the days' totals over
+every partner: cover() holds every day of a period exactly once, the fold, the rebuild
+and a partner's deletion keep the spans and totals equal to sums of the daily rollups,
+and every metric read through them and the loose days equals the same metric summed
+from the daily rollups, for random periods, whether read for every partner (from the
+totals) or for a chosen set (from the partners' rows)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from typing import Any
 import pytest
 
 from partners.models import Partner
+from partners.services import partner_create, partner_delete
 from reporting import metrics, rollups
 from reporting.metrics import Period
-from reporting.models import DailyRollup, Span, SpanRollup
+from reporting.models import DailyRollup, Span, SpanRollup, TotalRollup
 from reporting.rollups import COMPONENTS, cover, span_next, span_start
 from tests.conftest import TenantClient, tenant_schema
 from tests.reporting.activity import accepted, call, contact, inventory, order, send
@@ -241,6 +244,70 @@ def test_folded_spans_are_the_sums_of_their_days(history: Catalogue, tenant_a: A
         assert span_rows() == kept
 
 
+TOTAL_FIELDS = (*COMPONENTS, "first_order_at", "last_order_at")
+
+
+def total_rows() -> dict[date, tuple[Any, ...]]:
+    return {row[0]: row[1:] for row in TotalRollup.objects.values_list("day", *TOTAL_FIELDS)}
+
+
+def daily_totals() -> dict[date, tuple[Any, ...]]:
+    """Per day, the daily rollups of every partner added up."""
+    days = sorted(set(DailyRollup.objects.values_list("day", flat=True)))
+    found = {}
+    for day in days:
+        reference = daily_reference(list(Partner.objects.values_list("pk", flat=True)), day, day)
+        found[day] = tuple(
+            sum((values[field] for values in reference.values()), 0)
+            if field in COMPONENTS
+            else (min if field == "first_order_at" else max)(
+                filter(None, (values[field] for values in reference.values())), default=None
+            )
+            for field in TOTAL_FIELDS
+        )
+    return found
+
+
+def test_the_days_totals_are_the_sums_of_every_partners_days(
+    history: Catalogue, tenant_a: Any
+) -> None:
+    with tenant_schema(tenant_a):
+        # given the totals the folds kept
+        kept = total_rows()
+        # then each day's total is its partners' daily rollups added up, and every day
+        # with a rollup has its total
+        assert len(kept) > 100
+        assert kept == daily_totals()
+
+        # when everything is rebuilt from raw rows
+        rollups.recompute()
+
+        # then the rebuild writes the same totals
+        assert total_rows() == kept
+
+        # when a partner goes that has rollups but no raw activity any more (raw rows
+        # protect a partner; rollups can outlive them until the next fold), one of its
+        # days shared with the others and one its own
+        shared = min(kept)
+        alone = max(kept) + timedelta(days=3)
+        gone = partner_create(
+            actor=None,
+            ref="gone",
+            name="Gone Ltd",
+            country="NL",
+            domain="gone.example",
+            channel_manager=history.manager,
+        )
+        for day in (shared, alone):
+            DailyRollup.objects.create(partner=gone, day=day, orders_opened=7, revenue=5)
+        rollups.rebuild_totals([shared, alone])
+        assert total_rows()[shared][0] == kept[shared][0] + 7
+        partner_delete(partner=gone, actor=None)
+
+        # then the totals are those of the partners left again
+        assert total_rows() == kept
+
+
 def as_decimal(value: Any) -> Any:
     return Decimal(value).quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
 
@@ -293,22 +360,44 @@ def test_metrics_of_random_periods_equal_the_daily_sums(history: Catalogue, tena
                 assert totals[component] == summary[component], (period, component)
             firsts = [v["first_order_at"] for v in reference.values() if v["first_order_at"]]
             assert totals["first_order_at"] == min(firsts, default=None)
+            # and every partner's totals (read from the days' totals) are the same
+            assert metrics.period_totals(partners=Partner.objects.all(), period=period) == (
+                sold,
+                sums,
+            )
 
 
 @pytest.mark.parametrize("interval", ["day", "week", "month"])
+@pytest.mark.parametrize("chosen", [True, False], ids=["chosen-partners", "every-partner"])
 def test_series_of_random_periods_equal_the_daily_sums(
-    history: Catalogue, tenant_a: Any, interval: str
+    history: Catalogue, tenant_a: Any, interval: str, chosen: bool
 ) -> None:
     chance = random.Random(3)
     with tenant_schema(tenant_a):
-        partners = Partner.objects.filter(pk__in=history.partner_ids)
+        assert set(Partner.objects.values_list("pk", flat=True)) == set(history.partner_ids)
+        # the three partners by id (their rows), or every partner (the days' totals)
+        partners = (
+            Partner.objects.filter(pk__in=history.partner_ids) if chosen else Partner.objects.all()
+        )
         for _ in range(12):
             # given a random period
             start = FIRST_DAY + timedelta(days=chance.randrange(-10, DAYS))
             period = Period(start, start + timedelta(days=chance.randrange(0, 150)))
 
-            # when its series is read, for all three partners
+            # when its series is read, for all three partners, and that of some sums
             series = metrics.series(partners=partners, period=period, interval=interval)
+            some = metrics.series(
+                partners=partners,
+                period=period,
+                interval=interval,
+                components=("revenue", "calls_made"),
+            )
+
+            # then those are the same sums
+            assert some == [
+                {key: bucket[key] for key in ("start", "revenue", "calls_made")}
+                for bucket in series
+            ]
 
             # then each bucket holds the sums of its days inside the period
             for bucket in series:
@@ -322,3 +411,7 @@ def test_series_of_random_periods_equal_the_daily_sums(
                         bucket["start"],
                         component,
                     )
+                firsts = [v["first_order_at"] for v in reference.values() if v["first_order_at"]]
+                lasts = [v["last_order_at"] for v in reference.values() if v["last_order_at"]]
+                assert bucket["first_order_at"] == min(firsts, default=None)
+                assert bucket["last_order_at"] == max(lasts, default=None)
