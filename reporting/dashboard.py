@@ -49,6 +49,7 @@ from prm.tenancy.db import current_time_zone
 from . import metrics
 from .metrics import MONEY, SUMMED, Period
 from .rollups import COMPONENTS
+from .templatetags.reporting_tags import metric
 
 # --- periods ---------------------------------------------------------------------------
 
@@ -270,7 +271,8 @@ def chart(
     label_heading: str,
 ) -> dict[str, Any]:
     """What templates/reporting/_chart.html draws: a Chart.js spec (`config`, numbers
-    as floats) and the same numbers, exact, for its table (`rows`)."""
+    as floats) and the same numbers, exact, for its table (`rows`: each row's `values`
+    and its `cells`, the values as people read them)."""
     datasets = list(datasets)
     return {
         "id": chart_id,
@@ -280,7 +282,11 @@ def chart(
         "label_heading": label_heading,
         "headings": [name for name, _values in datasets],
         "rows": [
-            {"label": label, "values": [values[index] for _name, values in datasets]}
+            {
+                "label": label,
+                "values": (row := [values[index] for _name, values in datasets]),
+                "cells": [metric(value, unit) for value in row],
+            }
             for index, label in enumerate(labels)
         ],
         "config": {
@@ -602,7 +608,8 @@ def _ranked(
     people: list[tuple[str, str]], rows: list[tuple[Any, ...]], sort: str
 ) -> list[dict[str, Any]]:
     """The first LEADERBOARD_SIZE rows of leaderboard() over these partners' rows: the
-    ranking reads only the sorted column, and only the rows shown get every metric."""
+    ranking reads only the sorted column, and only the rows shown get every metric
+    (and `cells`: the LEADERBOARD_COLUMNS as people read them)."""
     key = sort.lstrip("-")
     column = SUMMED.index(key) if key in SUMMED else None
 
@@ -620,7 +627,14 @@ def _ranked(
     shown = []
     for row in leaderboard(light, sort)[:LEADERBOARD_SIZE]:
         values = dict(zip(SUMMED, rows[row["index"]], strict=True))
-        shown.append(
-            {"partner": row["partner"], "name": row["name"], **values, **metrics.derive(values)}
-        )
+        shown_row = {
+            "partner": row["partner"],
+            "name": row["name"],
+            **values,
+            **metrics.derive(values),
+        }
+        shown_row["cells"] = [
+            metric(shown_row[column], unit) for column, _heading, unit in LEADERBOARD_COLUMNS
+        ]
+        shown.append(shown_row)
     return shown

@@ -133,11 +133,13 @@ def _rollups(
     rollups (with `within`, none crosses a day, week or month boundary). A UNION ALL,
     so that each side is read through its own index. Every partner's rollups when
     `partners` is all of them (every rollup row has its partner): no join."""
-    if _every_partner(partners):
-        member_filter, member_params = "", []
-    else:
-        members, params = partners.order_by().values("pk").query.sql_with_params()
-        member_filter, member_params = f"r.partner_id IN ({members}) AND ", list(params)
+    member_filter, member_params = "", []
+    if not _every_partner(partners):
+        # The ids, not a subquery: with `= ANY(ids)` PostgreSQL reads the partners' rows
+        # through the (partner, ...) keys; a join would read every partner's rows of
+        # the period and throw most away.
+        ids = list(partners.order_by().values_list("pk", flat=True))
+        member_filter, member_params = "r.partner_id = ANY(%s::bigint[]) AND ", [ids]
     spans: list[str] = []
     span_params: list[Any] = []
     days: list[str] = []
@@ -150,7 +152,8 @@ def _rollups(
             spans.append("(r.span = %s AND r.start BETWEEN %s AND %s)")
             span_params += [span, first, last]
     listed = ", ".join(f"r.{column}" for column in ("start", *columns))
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[Any] = []
     if spans:
         selects.append(
             f"SELECT r.partner_id, {listed} FROM {SpanRollup._meta.db_table} r "

@@ -216,7 +216,7 @@ class TotalRollup(RollupComponents):
     which a day's total cannot give."""
 
     day = models.DateField(unique=True)
-    inventory_listed = None  # type: ignore[assignment]
+    inventory_listed = None
 
     class Meta:
         ordering = ["day"]
