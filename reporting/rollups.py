@@ -136,9 +136,12 @@ def _inventory(restrict: str) -> str:
 
 
 def _insert(restrict: str) -> str:
-    # Rows are written in the order of the (partner, day) key: a full recompute then
-    # fills the key's index page after page instead of touching its pages at random,
-    # which writes a good deal less (fewer full-page images in the WAL).
+    # Rows are written day by day, as folds write them: after a full recompute the
+    # table is laid out as in live use, and the rows of a period's days (what the
+    # dashboard reads for every partner) sit on few pages instead of one page per
+    # partner and day (a month of 1,000 partners: some 200 pages, not 1,500). By
+    # partner, filling the (partner, day) key's index in order, the recompute was
+    # some 8 % quicker (bench/recompute.py: 1.23x against 1.35x the bare INSERT).
     sums = ", ".join(f"sum({c})" for c in COMPONENTS)
     return f"""
         INSERT INTO reporting_dailyrollup
@@ -148,7 +151,7 @@ def _insert(restrict: str) -> str:
                min(first_order_at), max(last_order_at), max(inventory_listed)
         FROM ({_contributions(restrict)} UNION ALL {_inventory(restrict)}) AS contributions
         GROUP BY partner_id, day
-        ORDER BY partner_id, day
+        ORDER BY day, partner_id
     """
 
 
@@ -319,7 +322,7 @@ def _rebuild_spans(cursor: Any, *, since: date, until: date) -> None:
             f"INSERT INTO reporting_spanrollup ({_SPAN_COLUMNS}) "
             f"SELECT d.partner_id, %s, {SPAN_START[span]}, {_SPAN_VALUES} "
             "FROM reporting_dailyrollup d WHERE d.day >= %s AND d.day < %s "
-            f"GROUP BY d.partner_id, {SPAN_START[span]} ORDER BY 1, 3",
+            f"GROUP BY d.partner_id, {SPAN_START[span]} ORDER BY 3, 1",
             [span.value, first, stop],
         )
 
