@@ -147,7 +147,7 @@ def bench_database(options: argparse.Namespace, tag: str) -> Iterator[str]:
 # --- tenant, users, partners (Django set up) ------------------------------------------
 
 
-def tenant_setup(*, time_zone: str = "UTC") -> Any:
+def tenant_setup(*, time_zone: str = "UTC", slug: str = TENANT_SLUG) -> Any:
     """migrate_all (public schema, template), then one tenant by tenant_provision."""
     from django.core.management import call_command
 
@@ -155,7 +155,7 @@ def tenant_setup(*, time_zone: str = "UTC") -> Any:
 
     started = time.perf_counter()
     call_command("migrate_all", executor="standard", verbosity=0)
-    tenant = tenant_provision(slug=TENANT_SLUG, name="Bench Corp", time_zone=time_zone)
+    tenant = tenant_provision(slug=slug, name=f"Bench Corp ({slug})", time_zone=time_zone)
     print(f"tenant {tenant.slug} ({time_zone}) ready in {time.perf_counter() - started:.1f} s")
     return tenant
 
@@ -200,10 +200,10 @@ def partners_create(tenant: Any, count: int) -> dict[str, int]:
     return refs
 
 
-def tenant_host() -> str:
+def tenant_host(slug: str = TENANT_SLUG) -> str:
     from prm.tenancy.services import host_for
 
-    return host_for(TENANT_SLUG)
+    return host_for(slug)
 
 
 # --- subprocesses -----------------------------------------------------------------------

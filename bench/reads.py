@@ -10,9 +10,10 @@ Run:  .venv/bin/python bench/reads.py [--partners 1000] [--days 365]
 What it does
 ------------
 1. Creates its own database ``prm_bench_reads_<time>_<pid>``, runs ``migrate_all``
-   and provisions the tenant ``bench`` (``tenant_provision``) in ``--time-zone``.
-   Creates ten channel managers and an administrator (``user_create``), three tiers
-   and three products (``tier_create``, ``product_create``), one partner with
+   and provisions two tenants (``tenant_provision``) in ``--time-zone``: ``bench``
+   for 1x the raw events and ``bench10`` for ``--multiplier`` times them. In each:
+   ten channel managers and an administrator (``user_create``), three tiers and
+   three products (``tier_create``, ``product_create``), one partner with
    ``partner_create`` and the other ``--partners`` - 1 as SQL copies of its row,
    spread over the managers (round robin, so a manager owns a tenth), the tiers, six
    countries and one or two products each; and an API key (``api_key_create``).
@@ -23,13 +24,14 @@ What it does
    converted, 0 to 4 days later but never after today), and an inventory snapshot
    on one partner-day in five. So every partner-day has rollup contributions, and
    1x is one layer (about 5.2 events a partner-day, some 1.9 million rows for
-   1,000 x 365). Then the product's full rebuild (``reporting.rollups.recompute``),
-   ``VACUUM ANALYZE`` and a ``CHECKPOINT`` (so that the server is not writing the
-   load out while requests are timed); the bench checks that there are exactly
-   partners x days daily rollup rows and that the metrics summary over all days
-   counts every raw order, call and contact.
-3. Starts a fresh ``gunicorn prm.wsgi:application`` (``--server-workers``, default 1,
-   sync) with bench/bench_settings.py (DEBUG off), signs in the manager and the
+   1,000 x 365); ``bench10`` gets ``--multiplier`` layers. Then, per tenant, the
+   product's full rebuild (``reporting.rollups.recompute``) and ``VACUUM ANALYZE``;
+   the bench checks that there are exactly partners x days daily rollup rows and
+   that the metrics summary over all days counts every raw order, call and contact.
+   Then a ``CHECKPOINT`` (so that the server is not writing the loads out while
+   requests are timed).
+3. Starts ``gunicorn prm.wsgi:application`` (``--server-workers``, default 1, sync)
+   with bench/bench_settings.py (DEBUG off), signs in each tenant's manager and
    administrator through ``/accounts/login/`` and, with one client thread on one
    keep-alive connection per identity, times every endpoint below: ``--warmup``
    untimed requests, then ``--requests`` timed ones, each from the first byte sent
@@ -39,14 +41,14 @@ What it does
    database before every request (untimed): they measure a page computed from the
    rollups, as after every fold. The rows marked "cached" measure repeated views
    between folds. The API's rate limits are raised for the server (its throttles
-   still run). ``--rounds`` rounds, the
-   endpoints interleaved; an endpoint's figures are those of its round with the
-   lowest p95 (other work on the machine only adds time).
-4. Adds ``--multiplier`` - 1 more layers (10x the raw events), rebuilds the rollups
-   the same way, ``VACUUM ANALYZE``, ``CHECKPOINT``, checks the rollup row count is
-   unchanged, and measures again with a new server (as at 1x, not one that has served
-   some ten thousand requests).
-5. Prints p50 / p95 / p99 per endpoint at 1x and 10x, the ratio of the p95s, and
+   still run). The two loads are **interleaved**: each endpoint is timed on one
+   tenant and right after on the other (the other first in the next round), so
+   that whatever else the machine does in those minutes falls on both alike (in
+   sequence, 10x measured some ten minutes after 1x, ratios of 1.3-1.4 came and
+   went between runs on rows that read the same rollups). ``--rounds`` rounds, the
+   endpoints in reverse order every other round; an endpoint's figures are those of
+   its round with the lowest p95 (other work on the machine only adds time).
+4. Prints p50 / p95 / p99 per endpoint at 1x and 10x, the ratio of the p95s, and
    PASS or FAIL against the targets of issue #6 item 7: p95 <= 100 ms at both, and
    10x / 1x <= 1.2. Raw figures go to bench/results/reads-latest.json. The exit
    status is 0 whenever the bench ran.
@@ -429,11 +431,12 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def sign_in(server: benchlib.Server, email: str) -> dict[str, str]:
-    """A real sign-in through /accounts/login/; returns the session's Cookie header."""
+def sign_in(server: benchlib.Server, email: str, host: str) -> dict[str, str]:
+    """A real sign-in through /accounts/login/ on `host`; returns the headers of the
+    signed-in session (Host and Cookie)."""
     connection = server.connection()
     try:
-        connection.request("GET", "/accounts/login/", headers={"Host": server.host})
+        connection.request("GET", "/accounts/login/", headers={"Host": host})
         response = connection.getresponse()
         page = response.read().decode()
         cookies = _cookies(response)
@@ -447,10 +450,10 @@ def sign_in(server: benchlib.Server, email: str) -> dict[str, str]:
             "/accounts/login/",
             body=body,
             headers={
-                "Host": server.host,
+                "Host": host,
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-                "Referer": f"http://{server.host}/accounts/login/",
+                "Referer": f"http://{host}/accounts/login/",
             },
         )
         response = connection.getresponse()
@@ -460,7 +463,7 @@ def sign_in(server: benchlib.Server, email: str) -> dict[str, str]:
             raise RuntimeError(f"sign-in of {email} failed: {response.status}")
     finally:
         connection.close()
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    return {"Host": host, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
 
 
 def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
@@ -527,9 +530,8 @@ def live_fragment_path() -> str | None:
 
 
 def measure(
-    clients: dict[str, Client], endpoint: Endpoint, *, warmup: int, requests: int, cache: Any
+    client: Client, endpoint: Endpoint, *, warmup: int, requests: int, cache: Any
 ) -> Figures:
-    client = clients[endpoint.identity]
     for _ in range(warmup):
         if endpoint.cold:
             cache.flushdb()
@@ -560,29 +562,42 @@ def figures_of(samples: list[float]) -> Figures:
 
 def measure_all(
     server: benchlib.Server,
-    headers: dict[str, dict[str, str]],
+    headers: dict[str, dict[str, dict[str, str]]],
     targets: list[Endpoint],
     *,
     warmup: int,
     requests: int,
     rounds: int,
     redis_url: str,
-) -> dict[str, list[Figures]]:
+) -> dict[str, dict[str, list[Figures]]]:
+    """Per load (the tenants' labels, "1x" and "10x") and endpoint, the figures of each
+    round. The loads are interleaved: each endpoint is measured on one tenant and
+    right after on the other (the other first in the next round), so that whatever
+    else the machine does falls on both alike."""
     import redis
 
     cache = redis.Redis.from_url(redis_url)
-    clients = {identity: Client(server, header) for identity, header in headers.items()}
-    results: dict[str, list[Figures]] = {key(endpoint): [] for endpoint in targets}
+    clients = {
+        label: {identity: Client(server, header) for identity, header in identities.items()}
+        for label, identities in headers.items()
+    }
+    labels = list(headers)
+    results: dict[str, dict[str, list[Figures]]] = {
+        label: {key(endpoint): [] for endpoint in targets} for label in labels
+    }
     for round_index in range(rounds):
         ordered = targets if round_index % 2 == 0 else list(reversed(targets))
         for endpoint in ordered:
-            figures = measure(clients, endpoint, warmup=warmup, requests=requests, cache=cache)
-            results[key(endpoint)].append(figures)
-            print(
-                f"  round {round_index + 1} {endpoint.name:<24} {endpoint.period:<9} "
-                f"p50 {figures.p50:7.1f}  p95 {figures.p95:7.1f}  p99 {figures.p99:7.1f} ms",
-                flush=True,
-            )
+            for label in labels if round_index % 2 == 0 else list(reversed(labels)):
+                client = clients[label][endpoint.identity]
+                figures = measure(client, endpoint, warmup=warmup, requests=requests, cache=cache)
+                results[label][key(endpoint)].append(figures)
+                print(
+                    f"  round {round_index + 1} {label:>4} {endpoint.name:<24} "
+                    f"{endpoint.period:<9} p50 {figures.p50:7.1f}  p95 {figures.p95:7.1f}"
+                    f"  p99 {figures.p99:7.1f} ms",
+                    flush=True,
+                )
     return results
 
 
@@ -625,10 +640,18 @@ def main() -> int:
 
         from reporting.dashboard import tenant_today
 
-        tenant = benchlib.tenant_setup(time_zone=options.time_zone)
-        people = tenant_data(tenant, options.partners)
-        key_header = {"Authorization": f"Bearer {benchlib.api_key_create(tenant)}"}
-        with tenant_context(tenant):
+        high = f"{options.multiplier}x"
+        loads = {"1x": ("bench", 1), high: ("bench10", options.multiplier)}
+        tenants: dict[str, Any] = {}
+        keys: dict[str, dict[str, str]] = {}
+        for label, (slug, _layers) in loads.items():
+            tenants[label] = benchlib.tenant_setup(time_zone=options.time_zone, slug=slug)
+            people = tenant_data(tenants[label], options.partners)
+            keys[label] = {
+                "Host": benchlib.tenant_host(slug),
+                "Authorization": f"Bearer {benchlib.api_key_create(tenants[label])}",
+            }
+        with tenant_context(tenants["1x"]):
             today = tenant_today()
         first_day = today - timedelta(days=options.days - 1)
         environment = benchlib.environment_lines()
@@ -636,61 +659,60 @@ def main() -> int:
         targets = endpoints(today=today, days=options.days, ref=people["ref"], live_path=live_path)
 
         runs: dict[str, dict[str, Any]] = {}
-        server = None
+        for label, (slug, layers) in loads.items():
+            print(f"\n{label}: tenant {slug}, raw events, layers 1..{layers}", flush=True)
+            layers_add(
+                tenants[label],
+                first=1,
+                last=layers,
+                start=first_day,
+                days=options.days,
+                tz=options.time_zone,
+            )
+            rebuild = rollups_rebuild(tenants[label])
+            checks = data_checks(tenants[label], start=first_day, end=today)
+            print(
+                f"  rollups rebuilt in {rebuild:.1f} s; {checks['counts']}; "
+                f"problems: {checks['problems'] or 'none'}",
+                flush=True,
+            )
+            runs[label] = {"rebuild_seconds": rebuild, "checks": checks}
+        settle()
+
+        # The API's rate limits would answer 429 to a client this fast; the throttles
+        # still run (one cache round trip each), with more room.
+        os.environ["PRM_API_RATE_PER_KEY"] = "1000000/minute"
+        os.environ["PRM_API_RATE_PER_USER"] = "1000000/minute"
+        (benchlib.BENCH_DIR / "results").mkdir(parents=True, exist_ok=True)
+        server = benchlib.Server(
+            workers=options.server_workers,
+            log=benchlib.BENCH_DIR / "results" / "reads-gunicorn.log",
+            host=benchlib.tenant_host(loads["1x"][0]),
+        )
         try:
-            high = f"{options.multiplier}x"
-            for label, layers in (("1x", (1, 1)), (high, (2, options.multiplier))):
-                print(f"\n{label}: raw events, layers {layers[0]}..{layers[1]}", flush=True)
-                layers_add(
-                    tenant,
-                    first=layers[0],
-                    last=layers[1],
-                    start=first_day,
-                    days=options.days,
-                    tz=options.time_zone,
-                )
-                rebuild = rollups_rebuild(tenant)
-                checks = data_checks(tenant, start=first_day, end=today)
-                print(
-                    f"  rollups rebuilt in {rebuild:.1f} s; {checks['counts']}; "
-                    f"problems: {checks['problems'] or 'none'}",
-                    flush=True,
-                )
-                settle()
-                # A fresh server for each load: both are measured from the same start.
-                if server is not None:
-                    server.stop()
-                    server = None
-                if server is None:
-                    # The API's rate limits would answer 429 to a client this fast; the
-                    # throttles still run (one cache round trip each), with more room.
-                    os.environ["PRM_API_RATE_PER_KEY"] = "1000000/minute"
-                    os.environ["PRM_API_RATE_PER_USER"] = "1000000/minute"
-                    (benchlib.BENCH_DIR / "results").mkdir(parents=True, exist_ok=True)
-                    server = benchlib.Server(
-                        workers=options.server_workers,
-                        log=benchlib.BENCH_DIR / "results" / "reads-gunicorn.log",
-                        host=benchlib.tenant_host(),
-                    )
-                    headers = {
-                        "api": key_header,
-                        "manager": sign_in(server, people["manager"]),
-                        "admin": sign_in(server, ADMIN_EMAIL),
-                    }
-                    people["dashboard"] = dashboard_present(server, headers["admin"])
-                results = measure_all(
-                    server,
-                    headers,
-                    targets,
-                    warmup=options.warmup,
-                    requests=options.requests,
-                    rounds=options.rounds,
-                    redis_url=options.redis_url,
-                )
-                runs[label] = {"rebuild_seconds": rebuild, "checks": checks, "results": results}
+            headers = {}
+            for label, (slug, _layers) in loads.items():
+                host = benchlib.tenant_host(slug)
+                headers[label] = {
+                    "api": keys[label],
+                    "manager": sign_in(server, people["manager"], host),
+                    "admin": sign_in(server, ADMIN_EMAIL, host),
+                }
+            people["dashboard"] = dashboard_present(server, headers["1x"]["admin"])
+            print(f"\nmeasuring, {' and '.join(loads)} interleaved", flush=True)
+            results = measure_all(
+                server,
+                headers,
+                targets,
+                warmup=options.warmup,
+                requests=options.requests,
+                rounds=options.rounds,
+                redis_url=options.redis_url,
+            )
         finally:
-            if server is not None:
-                server.stop()
+            server.stop()
+        for label in loads:
+            runs[label]["results"] = results[label]
 
         report(options, environment, people, targets, runs, live_path)
         benchlib.write_results(
