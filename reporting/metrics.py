@@ -103,8 +103,6 @@ _SUM_COLUMNS = (
     " FILTER (WHERE r.inventory_listed IS NOT NULL))[2]",
 )
 _SUMS = ", ".join(_SUM_COLUMNS)
-# The series has no inventory column (items listed are not added up over time).
-_SERIES_SUMS = ", ".join((*_SUM_COLUMNS[:-1], "NULL"))
 _SUMS_AS = ", ".join(
     f"{column} AS {name}" for column, name in zip(_SUM_COLUMNS, SUMMED, strict=True)
 )
@@ -176,7 +174,7 @@ def _series_rollups(
     over every partner instead: a row a day, not a row per partner and day."""
     if not _every_partner(partners):
         return _rollups(period, partners, within=interval, columns=columns)
-    listed = ", ".join(f"r.{c}" if c != "inventory_listed" else "NULL" for c in columns)
+    listed = ", ".join(f"r.{column}" for column in columns)
     return (
         f"SELECT r.day AS start, {listed} FROM {TotalRollup._meta.db_table} r "
         "WHERE r.day BETWEEN %s AND %s",
@@ -186,8 +184,7 @@ def _series_rollups(
 
 def _every_partner(partners: QuerySet[Partner]) -> bool:
     """Whether `partners` is every partner of the tenant: no filter, no slice."""
-    query = partners.query
-    return partners.model is Partner and not query.has_filters() and not query.is_sliced
+    return not partners.query.has_filters() and not partners.query.is_sliced
 
 
 def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -283,62 +280,46 @@ def series(
 ) -> list[dict[str, Any]]:
     """Like partner_series, summed over `partners` (one GROUP BY in SQL). With
     `components`, each bucket has its start and those sums only (what a chart draws:
-    each summed column costs the database a pass over the rows)."""
-    if components is not None:
-        return _component_series(partners, period, interval, tuple(components))
+    each summed column costs the database a pass over the rows); without, every
+    component, the first and last won order and the metrics."""
+    chosen = COMPONENTS if components is None else tuple(components)
+    unknown = set(chosen) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"not components: {', '.join(sorted(unknown))}")
+    orders = ("first_order_at", "last_order_at") if components is None else ()
+    columns = (*chosen, *orders)
     # Grouped by the rows' first days (a plain column: a hash of some dozens of groups,
     # no date_trunc per row), then added into their buckets here; no row crosses a
     # bucket (cover(within=interval)).
-    rollups, params = _series_rollups(period, partners, interval, SUMMED)
-    rows = _query(f"SELECT r.start, {_SERIES_SUMS} FROM ({rollups}) r GROUP BY r.start", params)
-    by_bucket: dict[date, tuple[Any, ...]] = {}
-    for start, *row in rows:
-        bucket = span_start(interval, start)
-        sums = tuple(row)
-        by_bucket[bucket] = _add(by_bucket[bucket], sums) if bucket in by_bucket else sums
-    empty = no_sums()
-    buckets = []
-    for start in _buckets(period, interval):
-        values = dict(zip(SUMMED, by_bucket.get(start, empty), strict=True))
-        values.pop("inventory_listed")
-        buckets.append({"start": start, **values, **derive(values)})
-    return buckets
-
-
-def _component_series(
-    partners: QuerySet[Partner], period: Period, interval: str, components: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    unknown = set(components) - set(COMPONENTS)
-    if unknown:
-        raise ValueError(f"not components: {', '.join(sorted(unknown))}")
-    rollups, params = _series_rollups(period, partners, interval, components)
-    sums = ", ".join(_component_sum("r", component) for component in components)
-    rows = _query(f"SELECT r.start, {sums} FROM ({rollups}) r GROUP BY r.start", params)
+    rollups, params = _series_rollups(period, partners, interval, columns)
+    sums = [_component_sum("r", component) for component in chosen]
+    if orders:
+        sums += ["min(r.first_order_at)", "max(r.last_order_at)"]
+    rows = _query(f"SELECT r.start, {', '.join(sums)} FROM ({rollups}) r GROUP BY r.start", params)
     by_bucket: dict[date, list[Any]] = {}
     for start, *values in rows:
         bucket = span_start(interval, start)
         if bucket in by_bucket:
-            by_bucket[bucket] = [a + b for a, b in zip(by_bucket[bucket], values, strict=True)]
-        else:
-            by_bucket[bucket] = values
-    empty = [_empty()[component] for component in components]
-    return [
-        {"start": start, **dict(zip(components, by_bucket.get(start, empty), strict=True))}
-        for start in _buckets(period, interval)
-    ]
+            values = _add(by_bucket[bucket], values, orders=bool(orders))
+        by_bucket[bucket] = values
+    empty = [_empty()[column] for column in columns]
+    buckets = []
+    for start in _buckets(period, interval):
+        bucket_sums = dict(zip(columns, by_bucket.get(start, empty), strict=True))
+        metrics = derive(bucket_sums) if orders else {}
+        buckets.append({"start": start, **bucket_sums, **metrics})
+    return buckets
 
 
-def _add(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Two partner_sums() tuples as one (inventory left out)."""
-    count = len(COMPONENTS)
-    firsts = [v for v in (one[count], other[count]) if v is not None]
-    lasts = [v for v in (one[count + 1], other[count + 1]) if v is not None]
-    return (
-        *(a + b for a, b in zip(one[:count], other[:count], strict=True)),
-        min(firsts, default=None),
-        max(lasts, default=None),
-        None,
-    )
+def _add(one: list[Any], other: list[Any], *, orders: bool) -> list[Any]:
+    """Two series rows as one: sums added; with `orders`, the last two columns are the
+    first and the last won order."""
+    if not orders:
+        return [a + b for a, b in zip(one, other, strict=True)]
+    summed = [a + b for a, b in zip(one[:-2], other[:-2], strict=True)]
+    firsts = [v for v in (one[-2], other[-2]) if v is not None]
+    lasts = [v for v in (one[-1], other[-1]) if v is not None]
+    return [*summed, min(firsts, default=None), max(lasts, default=None)]
 
 
 def _buckets(period: Period, interval: str) -> Iterable[date]:
