@@ -23,6 +23,7 @@ from partners.services import (
 )
 from prm.accounts.models import Role
 from tests.conftest import TenantClient, make_user
+from tests.partners.pages import listed_refs
 from tests.url_walk import endpoints
 
 InTenant = Callable[[Any], Any]
@@ -30,11 +31,6 @@ InTenant = Callable[[Any], Any]
 
 def text(response: Any) -> str:
     return response.content.decode()
-
-
-def listed_refs(response: Any) -> list[str]:
-    """Refs of the partner rows on a list page, in the order shown."""
-    return re.findall(r'name="partners" value="([^"]+)"', text(response))
 
 
 def valid_form(**changes: Any) -> dict[str, Any]:
