@@ -44,10 +44,17 @@ class Period:
         )
 
 
-def _ratio(numerator: Any, denominator: Any, places: str = "0.01") -> Decimal | None:
+RATE = Decimal("0.0001")
+_MICROSECOND = timedelta(microseconds=1)
+_DAY = Decimal(86400)
+
+
+def _ratio(numerator: Any, denominator: Any, places: Decimal = CENTS) -> Decimal | None:
     if not denominator:
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))
+    if not isinstance(numerator, Decimal):
+        numerator = Decimal(numerator)
+    return (numerator / denominator).quantize(places)
 
 
 def derive(components: dict[str, Any]) -> dict[str, Any]:
@@ -57,13 +64,14 @@ def derive(components: dict[str, Any]) -> dict[str, Any]:
     first, last = components.get("first_order_at"), components.get("last_order_at")
     between = None
     if won > 1 and first is not None and last is not None:
-        seconds = Decimal((last - first).total_seconds())
-        between = (seconds / Decimal(86400) / Decimal(won - 1)).quantize(CENTS)
+        # Exact: the time between them in microseconds, not a float of seconds.
+        seconds = Decimal((last - first) // _MICROSECOND).scaleb(-6)
+        between = (seconds / _DAY / (won - 1)).quantize(CENTS)
     return {
         "avg_order_value": _ratio(revenue, won),
         "cost_per_sale": _ratio(cost, won),
         "avg_item_price": _ratio(revenue, components["items_sold"]),
-        "win_rate": _ratio(won, won + lost, "0.0001"),
+        "win_rate": _ratio(won, won + lost, RATE),
         "avg_days_between_orders": between,
         "margin": (revenue - cost).quantize(CENTS),
     }
