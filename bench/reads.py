@@ -91,13 +91,18 @@ COUNTRIES = ("NL", "DE", "FR", "GB", "US", "BE")
 # One layer of raw events: per partner and day, 2 orders, 2 calls, 1 contact, and an
 # inventory snapshot on one partner-day in five. %(layer)s makes the external ids
 # unique; %(start)s is the first day, %(days)s the number of days, %(tz)s the tenant
-# zone. g runs over partners x days x per-day, partner fastest.
+# zone. g runs over partners x days x per-day, partner fastest. Kinds (won or lost,
+# made or received, ...) are chosen by k.mix, the partner's index plus the event's
+# slot (day and rank in the day), not by g alone: with 1,000 partners g modulo 20 is
+# the partner's index modulo 20, which made 45 % of partners never win an order in a
+# layer; so every partner gets every kind over its days, at 1x as at 10x.
 PARTNER_DAY = """
     CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids, count(*)::int AS n
                 FROM partners_partner) p
     CROSS JOIN LATERAL (
         SELECT p.ids[1 + g %% p.n] AS partner_id,
                (g / p.n) %% %(days)s AS day_index,
+               g %% p.n + g / p.n + %(layer)s AS mix,
                ((g::bigint * 7919 + %(layer)s * 104729) %% 86400) AS second_of_day
     ) k
     CROSS JOIN LATERAL (
@@ -111,24 +116,24 @@ ORDERS_SQL = f"""
         quantity, channel, new_account, ordered_at, closed_at, ingested_at, updated_at)
     SELECT 'o' || %(layer)s || '-' || g,
            k.partner_id,
-           CASE WHEN g %% 4 = 0 THEN NULL ELSE pr.ids[1 + g %% 3] END,
+           CASE WHEN k.mix %% 4 = 0 THEN NULL ELSE pr.ids[1 + k.mix %% 3] END,
            s.status,
            s.amount,
            round(s.amount * (30 + g %% 60) / 100, 2),
-           1 + g %% 9,
-           (ARRAY['online_store', 'display_shelf', 'direct', 'other'])[1 + (g / 7) %% 4],
-           g %% 10 = 0,
+           1 + k.mix %% 9,
+           (ARRAY['online_store', 'display_shelf', 'direct', 'other'])[1 + (k.mix / 7) %% 4],
+           k.mix %% 10 = 0,
            t.at,
            CASE WHEN s.status = 'open' THEN NULL
-                ELSE t.at + least((g * 31) %% 10, %(days)s - 1 - k.day_index)
+                ELSE t.at + least((k.mix * 31) %% 10, %(days)s - 1 - k.day_index)
                             * interval '1 day' END,
            now(), now()
     FROM generate_series(0, %(count)s - 1) AS g
     {PARTNER_DAY}
     CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM partners_product) pr
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN (g + %(layer)s) %% 20 < 11 THEN 'won'
-                    WHEN (g + %(layer)s) %% 20 < 14 THEN 'lost' ELSE 'open' END AS status,
+        SELECT CASE WHEN k.mix %% 20 < 11 THEN 'won'
+                    WHEN k.mix %% 20 < 14 THEN 'lost' ELSE 'open' END AS status,
                round((100 + (g::bigint * 7919) %% 500000) / 100.0, 2) AS amount
     ) s
 """
@@ -137,9 +142,9 @@ CALLS_SQL = f"""
     INSERT INTO reporting_call (external_id, partner_id, direction, counterpart,
         duration_seconds, occurred_at, ingested_at, updated_at)
     SELECT 'c' || %(layer)s || '-' || g, k.partner_id,
-           CASE WHEN g %% 2 = 0 THEN 'made' ELSE 'received' END,
-           CASE WHEN g %% 5 = 0 THEN 'channel_team' ELSE 'customer' END,
-           30 + (g * 37) %% 1800, t.at, now(), now()
+           CASE WHEN k.mix %% 2 = 0 THEN 'made' ELSE 'received' END,
+           CASE WHEN k.mix %% 5 = 0 THEN 'channel_team' ELSE 'customer' END,
+           30 + (k.mix * 37) %% 1800, t.at, now(), now()
     FROM generate_series(0, %(count)s - 1) AS g
     {PARTNER_DAY}
 """
@@ -148,10 +153,10 @@ CONTACTS_SQL = f"""
     INSERT INTO reporting_lead (external_id, partner_id, source, created_at, converted_at,
         ingested_at, updated_at)
     SELECT 'l' || %(layer)s || '-' || g, k.partner_id,
-           (ARRAY['web', 'event', 'referral'])[1 + g %% 3],
+           (ARRAY['web', 'event', 'referral'])[1 + k.mix %% 3],
            t.at,
-           CASE WHEN g %% 3 = 0
-                THEN t.at + least(g %% 5, %(days)s - 1 - k.day_index) * interval '1 day' END,
+           CASE WHEN k.mix %% 3 = 0
+                THEN t.at + least(k.mix %% 5, %(days)s - 1 - k.day_index) * interval '1 day' END,
            now(), now()
     FROM generate_series(0, %(count)s - 1) AS g
     {PARTNER_DAY}
@@ -160,12 +165,12 @@ CONTACTS_SQL = f"""
 INVENTORY_SQL = f"""
     INSERT INTO reporting_inventorysnapshot (external_id, partner_id, product_id,
         items_listed, observed_at, ingested_at, updated_at)
-    SELECT 'i' || %(layer)s || '-' || g, k.partner_id, pr.ids[1 + g %% 3],
-           (g * 13) %% 500, t.at, now(), now()
+    SELECT 'i' || %(layer)s || '-' || g, k.partner_id, pr.ids[1 + k.mix %% 3],
+           (k.mix * 13) %% 500, t.at, now(), now()
     FROM generate_series(0, %(count)s - 1) AS g
     {PARTNER_DAY}
     CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM partners_product) pr
-    WHERE (g / p.n + g %% p.n + %(layer)s) %% 5 = 0
+    WHERE k.mix %% 5 = 0
 """
 
 # (table, statement, events per partner-day in a layer before any WHERE)

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.choices import BaseChoiceIterator
 from django_countries import countries
 
 from .dns import DnsStatus
 from .models import Partner, PartnerStatus
 
 
+class CountryChoices(BaseChoiceIterator):
+    """Every country as a choice, named in the active language. A form deep-copies its
+    fields' choices on every instance, a list of 250 countries included (some 5 ms a
+    request); this is copied by reference."""
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((code, name) for code, name in countries)
+
+    def __len__(self) -> int:
+        return len(countries)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CountryChoices:
+        return self
+
+
 class PartnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=PartnerStatus.choices)
     tier = django_filters.CharFilter(field_name="tier__slug", label="Tier (slug)")
-    country = django_filters.ChoiceFilter(choices=list(countries), label="Country")
+    country = django_filters.ChoiceFilter(choices=CountryChoices(), label="Country")
     channel_manager = django_filters.CharFilter(
         field_name="channel_manager__email", lookup_expr="iexact", label="Channel manager (e-mail)"
     )

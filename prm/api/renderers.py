@@ -36,8 +36,10 @@ def dumps(data: Any) -> bytes | None:
         body = orjson.dumps(data, default=_default, option=ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         return None
-    # A strict JavaScript subset, as DRF writes it.
-    return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    # A strict JavaScript subset, as DRF writes it (U+2028 and U+2029 start so).
+    if b"\xe2\x80" in body:
+        body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return body
 
 
 class JSONRenderer(DrfJSONRenderer):

@@ -41,6 +41,7 @@ VALUES = {
     "lazy text": gettext_lazy("Partners"),
     "unicode": "Zürich, 東京",
     "line separators": "a\u2028b\u2029c",
+    "a dash, which starts as they do in UTF-8": "a\u2013b",
     "non-string keys": {1: "one", None: "none"},
     "tuple": (1, "two"),
     "nested": {"results": [{"revenue": Decimal("0.00"), "first_order_at": None}]},
