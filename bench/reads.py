@@ -22,8 +22,13 @@ What it does
    for every partner and every day, 2 orders (55 % won, 15 % lost, the rest open;
    closing 0 to 9 days later but never after today), 2 calls, 1 contact (a third
    converted, 0 to 4 days later but never after today), and an inventory snapshot
-   on one partner-day in five. So every partner-day has rollup contributions, and
-   1x is one layer (about 5.2 events a partner-day, some 1.9 million rows for
+   on one partner-day in five. Which kind each event is (won or lost, made or
+   received, channel, product, ...) turns with the partner and the event's slot, so
+   every partner has every kind over its days, in every layer: 1x and 10x have the
+   same shape, 10x only larger counts and sums (until session 5 the kind turned with
+   the partner alone, and 45 % of partners never won an order at 1x: half-empty
+   metrics at 1x against full ones at 10x). So every partner-day has rollup
+   contributions, and 1x is one layer (about 5.2 events a partner-day, some 1.9 million rows for
    1,000 x 365); ``bench10`` gets ``--multiplier`` layers. Then, per tenant, the
    product's full rebuild (``reporting.rollups.recompute``) and ``VACUUM ANALYZE``;
    the bench checks that there are exactly partners x days daily rollup rows and
@@ -41,11 +46,13 @@ What it does
    database before every request (untimed): they measure a page computed from the
    rollups, as after every fold. The rows marked "cached" measure repeated views
    between folds. The API's rate limits are raised for the server (its throttles
-   still run). The two loads are **interleaved**: each endpoint is timed on one
-   tenant and right after on the other (the other first in the next round), so
-   that whatever else the machine does in those minutes falls on both alike (in
-   sequence, 10x measured some ten minutes after 1x, ratios of 1.3-1.4 came and
-   went between runs on rows that read the same rollups). ``--rounds`` rounds, the
+   still run). The two loads are **interleaved request by request**: a request on
+   one tenant, then the same on the other (which goes first swaps every pair), so
+   that whatever else the machine does falls on both alike. (In sequence, 10x
+   measured some ten minutes after 1x, ratios of 1.3-1.4 came and went between runs
+   on rows that read the same rollups; interleaved by endpoint, 200 requests on one
+   tenant and then 200 on the other, one row in a run still came out 10-25 % apart
+   in both rounds, a different row each run.) ``--rounds`` rounds, the
    endpoints in reverse order every other round; an endpoint's figures are those of
    its round with the lowest p95 (other work on the machine only adds time).
 4. Prints p50 / p95 / p99 per endpoint at 1x and 10x, the ratio of the p95s, and
@@ -535,23 +542,24 @@ def live_fragment_path() -> str | None:
 
 
 def measure(
-    client: Client, endpoint: Endpoint, *, warmup: int, requests: int, cache: Any
-) -> Figures:
-    for _ in range(warmup):
-        if endpoint.cold:
-            cache.flushdb()
-        status, _took, body = client.get(endpoint.path)
-        if status != 200:
-            raise RuntimeError(f"{endpoint.path}: {status} {body[:300]!r}")
-    samples = []
-    for _ in range(requests):
-        if endpoint.cold:
-            cache.flushdb()  # untimed: the next request renders from the rollups
-        status, took, body = client.get(endpoint.path)
-        if status != 200:
-            raise RuntimeError(f"{endpoint.path}: {status} {body[:300]!r}")
-        samples.append(took * 1000)
-    return figures_of(samples)
+    clients: dict[str, Client], endpoint: Endpoint, *, warmup: int, requests: int, cache: Any
+) -> dict[str, Figures]:
+    """The endpoint's figures on each load (label -> the client of the endpoint's
+    identity on that load's tenant): a request on one load, then on the other, the
+    first of each pair swapped every pair, so that whatever else the machine does in
+    those seconds falls on both loads alike."""
+    labels = list(clients)
+    samples: dict[str, list[float]] = {label: [] for label in labels}
+    for index in range(warmup + requests):
+        for label in labels if index % 2 == 0 else labels[::-1]:
+            if endpoint.cold:
+                cache.flushdb()  # untimed: the next request renders from the rollups
+            status, took, body = clients[label].get(endpoint.path)
+            if status != 200:
+                raise RuntimeError(f"{endpoint.path}: {status} {body[:300]!r}")
+            if index >= warmup:
+                samples[label].append(took * 1000)
+    return {label: figures_of(taken) for label, taken in samples.items()}
 
 
 def figures_of(samples: list[float]) -> Figures:
@@ -576,9 +584,7 @@ def measure_all(
     redis_url: str,
 ) -> dict[str, dict[str, list[Figures]]]:
     """Per load (the tenants' labels, "1x" and "10x") and endpoint, the figures of each
-    round. The loads are interleaved: each endpoint is measured on one tenant and
-    right after on the other (the other first in the next round), so that whatever
-    else the machine does falls on both alike."""
+    round. The loads are interleaved request by request (measure())."""
     import redis
 
     cache = redis.Redis.from_url(redis_url)
@@ -593,9 +599,14 @@ def measure_all(
     for round_index in range(rounds):
         ordered = targets if round_index % 2 == 0 else list(reversed(targets))
         for endpoint in ordered:
-            for label in labels if round_index % 2 == 0 else list(reversed(labels)):
-                client = clients[label][endpoint.identity]
-                figures = measure(client, endpoint, warmup=warmup, requests=requests, cache=cache)
+            measured = measure(
+                {label: clients[label][endpoint.identity] for label in labels},
+                endpoint,
+                warmup=warmup,
+                requests=requests,
+                cache=cache,
+            )
+            for label, figures in measured.items():
                 results[label][key(endpoint)].append(figures)
                 print(
                     f"  round {round_index + 1} {label:>4} {endpoint.name:<24} "
