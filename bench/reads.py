@@ -28,12 +28,12 @@ What it does
    same shape, 10x only larger counts and sums (until session 5 the kind turned with
    the partner alone, and 45 % of partners never won an order at 1x: half-empty
    metrics at 1x against full ones at 10x). So every partner-day has rollup
-   contributions, and 1x is one layer (about 5.2 events a partner-day, some 1.9 million rows for
-   1,000 x 365); ``bench10`` gets ``--multiplier`` layers. Then, per tenant, the
-   product's full rebuild (``reporting.rollups.recompute``) and ``VACUUM ANALYZE``;
-   the bench checks that there are exactly partners x days daily rollup rows and
-   that the metrics summary over all days counts every raw order, call and contact.
-   Then a ``CHECKPOINT`` (so that the server is not writing the loads out while
+   contributions, and 1x is one layer (about 5.2 events a partner-day, some 1.9
+   million rows for 1,000 x 365); ``bench10`` gets ``--multiplier`` layers. Then, per
+   tenant, the product's full rebuild (``reporting.rollups.recompute``) and ``VACUUM
+   ANALYZE``; the bench checks that there are exactly partners x days daily rollup
+   rows and that the metrics summary over all days counts every raw order, call and
+   contact. Then a ``CHECKPOINT`` (so that the server is not writing the loads out while
    requests are timed).
 3. Starts ``gunicorn prm.wsgi:application`` (``--server-workers``, default 1, sync)
    with bench/bench_settings.py (DEBUG off), signs in each tenant's manager and

@@ -310,7 +310,8 @@ def series(
         if bucket in by_bucket:
             values = _add(by_bucket[bucket], values, orders=bool(orders))
         by_bucket[bucket] = values
-    empty = [_empty()[column] for column in columns]
+    zero = _empty()
+    empty = [zero[column] for column in columns]
     buckets = []
     for start in _buckets(period, interval):
         bucket_sums = dict(zip(columns, by_bucket.get(start, empty), strict=True))
