@@ -4,15 +4,23 @@ Tenant-aware (tenant-schemas-celery): a task queued inside a tenant carries the
 schema in its message headers and runs in that schema. A task that finds itself in
 the public schema refuses to run unless it says it is a platform task, so nothing
 runs in the public schema by accident.
+
+Every task run by a worker also takes its tenant's share of its queue and counts its
+deliveries (prm.tenancy.fairness): a tenant cannot hold every worker of a heavy
+queue, and a task that keeps killing its worker stops coming back.
 """
 
+import logging
 import os
+import random
 from typing import Any
 
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
+
+logger = logging.getLogger(__name__)
 
 
 class PublicSchemaRefused(RuntimeError):
@@ -33,7 +41,47 @@ class PrmTask(TenantTask):
                 f"{self.name} is a tenant task and was queued without a tenant; "
                 "queue it inside tenant_context() or through prm.tenancy.tasks.dispatch."
             )
-        return super().__call__(*args, **kwargs)
+        task_id = self.request.id
+        if task_id is None or self.request.is_eager or self.request.called_directly:
+            return super().__call__(*args, **kwargs)
+        return self._run_by_worker(task_id, args, kwargs)
+
+    def _run_by_worker(self, task_id: str, args: Any, kwargs: Any) -> Any:
+        from prm.tenancy import fairness
+        from prm.tenancy.db import current_schema
+
+        deliveries = fairness.delivery_count(task_id=task_id)
+        if deliveries > fairness.max_deliveries():
+            logger.error(
+                "%s[%s] gave up: delivered %s times without finishing (its worker died)",
+                self.name,
+                task_id,
+                deliveries - 1,
+            )
+            fairness.delivery_forget(task_id=task_id)
+            return self.gave_up(*args, **kwargs)
+        queue, schema = fairness.queue_of(self.name), current_schema()
+        try:
+            if queue and not fairness.share_acquire(queue=queue, schema=schema, task_id=task_id):
+                # Back to the end of the queue, so another tenant's work runs meanwhile.
+                self.apply_async(
+                    args=args,
+                    kwargs=kwargs,
+                    countdown=random.uniform(1.0, 3.0),  # noqa: S311
+                )
+                return None
+            try:
+                return super().__call__(*args, **kwargs)
+            finally:
+                if queue:
+                    fairness.share_release(queue=queue, schema=schema, task_id=task_id)
+        finally:
+            fairness.delivery_forget(task_id=task_id)
+
+    def gave_up(self, *args: Any, **kwargs: Any) -> Any:
+        """Called instead of the task once it has been delivered too often; a task
+        with a record to close (an import job, say) overrides it."""
+        return None
 
 
 app = CeleryApp("prm", task_cls=PrmTask)

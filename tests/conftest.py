@@ -377,6 +377,9 @@ def live_worker(
                 "worker",
                 "-P",
                 "solo",
+                # Every queue: the tests' one worker does the default and the heavy work.
+                "-Q",
+                "celery,bulk,webhooks",
                 "-l",
                 "WARNING",
                 "-n",

@@ -240,6 +240,30 @@ def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port:
             "INFO",
             "--concurrency",
             environment.get("CELERY_CONCURRENCY", "2"),
+            "--queues",
+            "celery",
+            "--hostname",
+            "default@%h",
+        ],
+        environment,
+    )
+    # Imports, recomputes and webhook deliveries on workers of their own, so they
+    # never wait in front of the rollup folds (settings.CELERY_TASK_ROUTES).
+    supervisor.start(
+        "worker-bulk",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "prm",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            environment.get("CELERY_BULK_CONCURRENCY", "2"),
+            "--queues",
+            "bulk,webhooks",
+            "--hostname",
+            "bulk@%h",
         ],
         environment,
     )

@@ -190,11 +190,17 @@ class Worker:
 
 
 def start_worker(
-    *, label: str, folder: Path, queue: str | None = None, redis_url: str | None = None
+    *,
+    label: str,
+    folder: Path,
+    queue: str | None = None,
+    redis_url: str | None = None,
+    concurrency: int | None = None,
 ) -> Worker:
     """Start a `celery -A prm worker -P solo` on the test database, consuming `queue`
-    (the default queue when None), with Redis at `redis_url` (the tests' when None) as
-    its broker and cache. Returns at once: see Worker.wait_ready()."""
+    (the default queue when None; several comma-separated), with Redis at `redis_url`
+    (the tests' when None) as its broker and cache; with `concurrency`, a prefork pool
+    of that many processes instead. Returns at once: see Worker.wait_ready()."""
     token = uuid.uuid4().hex[:8]
     node = f"{label}-{token}@prm-tests"
     application_name = f"prm-tests-{label}-{token}"
@@ -214,8 +220,7 @@ def start_worker(
         "-A",
         "prm",
         "worker",
-        "-P",
-        "solo",
+        *(["-P", "solo"] if concurrency is None else ["-P", "prefork", "-c", str(concurrency)]),
         "-l",
         "WARNING",
         "-n",
