@@ -381,6 +381,13 @@ PRM_WEBHOOK_MAX_ATTEMPTS = env.int("PRM_WEBHOOK_MAX_ATTEMPTS", default=8)
 PRM_WEBHOOK_RETRY_BASE_SECONDS = env.float("PRM_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 PRM_WEBHOOK_RETRY_MAX_SECONDS = env.float("PRM_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600.0)
 PRM_WEBHOOK_DISABLE_AFTER = env.int("PRM_WEBHOOK_DISABLE_AFTER", default=5)
+# Webhook receivers must be https on public addresses (prm/webhooks/targets.py).
+# PRM_WEBHOOK_ALLOW_HTTP lets plain http through too; PRM_WEBHOOK_ALLOWED_NETWORKS
+# (comma-separated CIDRs, e.g. 127.0.0.0/8) are networks that are not public but
+# allowed anyway: for tests and local receivers, never an internal network in
+# production.
+PRM_WEBHOOK_ALLOW_HTTP = env.bool("PRM_WEBHOOK_ALLOW_HTTP", default=False)
+PRM_WEBHOOK_ALLOWED_NETWORKS = env.list("PRM_WEBHOOK_ALLOWED_NETWORKS", default=[])
 # Largest activity upload accepted in one request (bytes); larger ones get 413.
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.

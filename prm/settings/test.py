@@ -16,5 +16,9 @@ PRM_API_RATE_PER_USER = "100000/minute"
 # Webhook retries in tests come quickly.
 PRM_WEBHOOK_RETRY_BASE_SECONDS = 0.2
 PRM_WEBHOOK_TIMEOUT = 3.0
+# The tests' webhook receivers listen on loopback, over plain http; nothing else is
+# allowed (the SSRF tests set the list back to empty to show the refusals).
+PRM_WEBHOOK_ALLOW_HTTP = True
+PRM_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
 # Tests wait for workers they start themselves; keep pings short.
 PRM_HEALTH_WORKER_TIMEOUT = 2.0
