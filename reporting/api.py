@@ -1,19 +1,17 @@
 """Activity ingestion and metrics API.
 
 POST /api/v1/activity/{orders,calls,contacts,inventory}/ reads its body as a stream
-(JSON object or array, NDJSON, or CSV) and never holds it whole; DRF's parsers,
-which read the whole body, are bypassed on purpose.
+(JSON object or array, NDJSON, or CSV) and never holds it whole, within the bounds of
+reporting.bodies (body, row and value size, nesting depth); DRF's parsers, which read
+the whole body, are bypassed on purpose.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-import ijson
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -42,58 +40,12 @@ from prm.tenancy.db import current_time_zone
 
 from . import api_examples as examples
 from . import metrics
+from .bodies import BodyNotParsable, BodyTooLarge, BoundedStream, csv_rows, json_rows
 from .ingest import KINDS, RowsUnreadable, ingest
 from .models import Call, InventorySnapshot, Lead, Order
 from .rollups import COMPONENTS
 
 MAX_PERIOD_DAYS = 3700
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyNotParsable(Exception):
-    pass
-
-
-class _CountingStream(io.RawIOBase):
-    """The request body, read in chunks, refusing to go past the limit."""
-
-    def __init__(self, source: Any, limit: int):
-        self.source = source
-        self.limit = limit
-        self.seen = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self.source.read(len(buffer))
-        self.seen += len(chunk)
-        if self.seen > self.limit:
-            raise BodyTooLarge
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
-def _json_rows(stream: Any) -> Iterator[Any]:
-    head = stream.peek(64).lstrip()[:1]
-    try:
-        if head == b"[":
-            yield from ijson.items(stream, "item", use_float=False)
-        else:
-            yield from ijson.items(stream, "", multiple_values=True, use_float=False)
-    except ijson.JSONError as error:
-        raise BodyNotParsable(f"The body is not valid JSON: {error}") from error
-
-
-def _csv_rows(stream: Any) -> Iterator[Mapping[str, Any]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        yield from csv.DictReader(text)
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise BodyNotParsable(f"The body is not UTF-8 CSV: {error}") from error
 
 
 def _body_source(request: Request) -> Any:
@@ -108,10 +60,10 @@ def _body_source(request: Request) -> Any:
 
 
 ROWS_BY_TYPE = {
-    "application/json": _json_rows,
-    "application/x-ndjson": _json_rows,
-    "application/jsonlines": _json_rows,
-    "text/csv": _csv_rows,
+    "application/json": json_rows,
+    "application/x-ndjson": json_rows,
+    "application/jsonlines": json_rows,
+    "text/csv": csv_rows,
 }
 
 
@@ -239,12 +191,12 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
         if declared > limit:
             return self._too_large(limit)
         atomic = str(request.query_params.get("atomic", "")).lower() in ("1", "true", "yes")
-        raw = _CountingStream(_body_source(request), limit)
+        raw = BoundedStream(_body_source(request), limit)
         stream = io.BufferedReader(raw, buffer_size=256 * 1024)
         try:
             result = ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
         except RowsUnreadable as failure:
-            return self._unreadable(failure, limit)
+            return self._unreadable(failure)
         body = result.as_dict()
         stored = result.created + result.updated + result.unchanged
         if result.error_count and (atomic or not stored):
@@ -254,12 +206,11 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
             return Response({**error_body(400, "invalid", message), **body}, status=400)
         return Response(body, status=status.HTTP_200_OK)
 
-    def _unreadable(self, failure: RowsUnreadable, limit: int) -> Response:
+    def _unreadable(self, failure: RowsUnreadable) -> Response:
         """400 or 413 for a body that broke off; without atomic=true the batches read
         before the break are stored, and the answer says how many."""
         if isinstance(failure.cause, BodyTooLarge):
-            code, status_code = "too_large", 413
-            message = f"The body is larger than {limit} bytes; send it in parts."
+            code, status_code, message = "too_large", 413, str(failure.cause)
         elif isinstance(failure.cause, BodyNotParsable):
             code, status_code, message = "parse_error", 400, str(failure.cause)
         else:
