@@ -15,10 +15,10 @@ three bounds are enforced while it is read, before any row is built:
 Hand-written around the standard library's JSON decoder (`raw_decode`, one row at a
 time) rather than on ijson, because ijson offers none of these bounds and its item
 paths cost it time quadratic in the depth (`'['*80000` kept a web worker busy until
-it was killed); the standard decoder is a little slower per row than ijson's C backend
-(a few microseconds, some 2 % of ingesting a row) and the depth scan costs a few C passes
-over each chunk. CSV stays with the
-csv module, fed a line at a time through a reader that counts each record's size.
+it was killed). The standard decoder is a little slower per row than ijson's C
+backend (a few microseconds, some 2 % of ingesting a row), and the depth scan costs a
+few passes in C over each chunk. CSV stays with the csv module, fed a line at a time
+through a reader that counts each record's size.
 """
 
 from __future__ import annotations

@@ -53,9 +53,7 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
     max_leaves=12,
 )
 
@@ -108,9 +106,11 @@ def test_a_body_nested_80000_deep_is_refused_before_it_is_decoded() -> None:
     body = b'{"external_id":' + b"[" * 80000 + b"]" * 80000 + b"}"
 
     # when it is read (with the decoder watched)
-    with mock.patch.object(bodies._JsonRows, "_value", side_effect=AssertionError("decoded")):
-        with pytest.raises(BodyNotParsable, match="more than 32 levels deep") as refused:
-            read_json(body)
+    with (
+        mock.patch.object(bodies._JsonRows, "_value", side_effect=AssertionError("decoded")),
+        pytest.raises(BodyNotParsable, match="more than 32 levels deep") as refused,
+    ):
+        read_json(body)
 
     # then the depth scan refused it before the decoder was given any of it
     assert "each row must be one object" in str(refused.value)
