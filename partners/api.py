@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from prm.accounts.models import Role, User
 from prm.accounts.selectors import acting_user
+from prm.api.permissions import IsStaffOrScopedKey, ProgrammeWrites
 from slas.models import SlaPolicy
 
 from . import api_examples as examples
@@ -421,7 +422,23 @@ class TierSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"slug": {"validators": []}}
 
 
+TIER_RULE = (
+    "Reading is open to vendor staff and to API keys with the read scope. Creating, "
+    "changing and deleting tiers (and their programme terms) are the tenant "
+    "administrator's: a signed-in administrator, or an API key with the write scope "
+    "(only administrators issue keys). Channel managers get 403."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(description=TIER_RULE),
+    create=extend_schema(description=TIER_RULE),
+    update=extend_schema(description=TIER_RULE),
+    partial_update=extend_schema(description=TIER_RULE),
+    destroy=extend_schema(description=TIER_RULE),
+)
 class TierViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsStaffOrScopedKey, ProgrammeWrites]
     serializer_class = TierSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX

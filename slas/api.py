@@ -24,6 +24,7 @@ from partners.models import Partner
 from partners.selectors import partner_get_for_user
 from prm.accounts.models import User
 from prm.accounts.selectors import acting_user
+from prm.api.permissions import IsStaffOrScopedKey, ProgrammeWrites, check_partner_targets
 
 from . import api_examples as examples
 from . import selectors, services
@@ -94,12 +95,28 @@ class SlaPolicyVersionSerializer(serializers.Serializer):
     policy = serializers.DictField(source="data", help_text="every field of this version")
 
 
-@extend_schema_view(partial_update=extend_schema(examples=examples.POLICY_PATCH_EXAMPLES))
+PROGRAMME_RULE = (
+    "Reading is open to vendor staff and to API keys with the read scope. Creating a "
+    "policy, changing it (a new version) and making it the default are the tenant "
+    "administrator's: a signed-in administrator, or an API key with the write scope "
+    "(only administrators issue keys). Channel managers get 403."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(description=PROGRAMME_RULE),
+    create=extend_schema(description=PROGRAMME_RULE),
+    update=extend_schema(description=PROGRAMME_RULE),
+    partial_update=extend_schema(
+        description=PROGRAMME_RULE, examples=examples.POLICY_PATCH_EXAMPLES
+    ),
+)
 @extend_schema(request=SlaPolicySerializer, responses=SlaPolicySerializer)
 class SlaPolicyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
+    permission_classes = [IsStaffOrScopedKey, ProgrammeWrites]
     serializer_class = SlaPolicySerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
@@ -131,6 +148,12 @@ class SlaPolicyViewSet(
     def versions(self, request: Request, slug: str) -> Response:
         versions = selectors.sla_policy_versions(policy=self.get_object())
         return Response(SlaPolicyVersionSerializer(versions, many=True).data)
+
+
+PARTNER_TARGETS_RULE = (
+    "Setting a partner's own targets is for its channel manager, a tenant "
+    "administrator, or an API key with the write scope; another channel manager gets 403."
+)
 
 
 class EffectiveSlaView(APIView):
@@ -176,9 +199,11 @@ class EffectiveSlaView(APIView):
         request=inline_serializer("SlaOverrides", {"overrides": serializers.DictField()}),
         responses=inline_serializer("EffectiveSlaAfter", {"targets": serializers.DictField()}),
         examples=examples.OVERRIDE_EXAMPLES,
+        description=PARTNER_TARGETS_RULE,
     )
     def put(self, request: Request, ref: str) -> Response:
         partner = self.partner(request, ref)
+        check_partner_targets(request, partner)
         overrides = request.data.get("overrides") if isinstance(request.data, dict) else None
         if not isinstance(overrides, dict):
             raise serializers.ValidationError(

@@ -1,8 +1,9 @@
 """Browser pages of SLA policies and compliance, under /slas/.
 
 Administrators edit policies and choose the default; channel managers (and
-administrators) see policies, compliance and partner requests, raise and answer
-requests and set a partner's own targets. Partner users are refused here (they get
+administrators) see policies, compliance and partner requests, and raise and answer
+requests; a partner's own targets are set by its channel manager or an administrator
+(the rules are prm.web.access's, the same the API asks). Partner users are refused here (they get
 their own portal). The notification list is every signed-in user's own.
 
 Views are thin: a form reads the input, a service in slas.services writes, a selector
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.forms import Form
@@ -29,7 +30,13 @@ from django.views.decorators.http import require_POST
 from partners.models import Partner
 from partners.selectors import partner_get_for_user, partner_list_for_user
 from prm.accounts.models import Role, User
-from prm.web.access import admin_required, login_required, staff_required
+from prm.web.access import (
+    PARTNER_TARGETS_REFUSAL,
+    login_required,
+    may_set_partner_targets,
+    programme_admin_required,
+    staff_required,
+)
 
 from . import selectors, services
 from .calendar import CalendarError
@@ -189,7 +196,7 @@ def policy_version(request: HttpRequest, policy: str, number: int) -> HttpRespon
     )
 
 
-@admin_required
+@programme_admin_required
 def policy_new(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(
         request.POST or None,
@@ -211,7 +218,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@admin_required
+@programme_admin_required
 def policy_edit(request: HttpRequest, policy: str) -> HttpResponse:
     sla_policy = _policy_or_404(policy)
     form = PolicyForm(
@@ -257,7 +264,7 @@ def _text_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockTextDumper.add_representer(str, _text_representer)
 
 
-@admin_required
+@programme_admin_required
 def sla_settings(request: HttpRequest) -> HttpResponse:
     policies = selectors.sla_policy_list()
     default = selectors.sla_policy_default()
@@ -463,6 +470,8 @@ def request_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
 @staff_required
 def partner_override(request: HttpRequest, ref: str) -> HttpResponse:
     partner = _partner_or_404(request, ref)
+    if not may_set_partner_targets(request.user, partner):
+        raise PermissionDenied(PARTNER_TARGETS_REFUSAL)
     initial = {
         target.field: (target.value if target.overridden else "")
         for target in services.effective_targets(partner)

@@ -192,16 +192,42 @@ def test_a_read_only_key_reads_and_every_write_is_refused(
     assert (request.first_response_at, request.resolved_at) == (None, None)
 
 
-def test_channel_managers_use_the_api_with_their_session(
-    alpha_manager: TenantClient, in_alpha: Callable[..., Any]
+def test_channel_managers_read_policies_with_their_session_but_change_none(
+    alpha_manager: TenantClient,
+    alpha_admin: TenantClient,
+    northwind: Partner,
+    in_alpha: Callable[..., Any],
 ) -> None:
-    # when a signed-in manager creates a policy through the API
-    created = ok(post(alpha_manager, SLAS, {"slug": "gold", "name": "Gold"}), 201)
+    # given the seeded default "standard" and "weekdays"
+    before = policy_state(in_alpha)
 
-    # then it is recorded as theirs
+    # when a signed-in manager reads the policies through the API, then they may
+    assert [row["slug"] for row in ok(alpha_manager.get(SLAS))["results"]] == [
+        "standard",
+        "weekdays",
+    ]
+    assert alpha_manager.get(versions_url("weekdays")).status_code == 200
+
+    # when they create a policy, change its targets or make another the default
+    refused = [
+        post(alpha_manager, SLAS, {"slug": "gold", "name": "Gold"}),
+        put(alpha_manager, sla_url("weekdays"), {"slug": "weekdays", "name": "Renamed"}),
+        patch(alpha_manager, sla_url("weekdays"), {"resolution_hours": "1"}),
+        patch(alpha_manager, sla_url("weekdays"), {"is_default": True}),
+    ]
+
+    # then each is refused as the page refuses it, saying whose these are
+    for response in refused:
+        body = error(response, 403)
+        assert body["code"] == "permission_denied"
+        assert body["message"].startswith("SLA policies, the default policy and partner tiers")
+    assert policy_state(in_alpha) == before
+
+    # and an administrator's session may, recorded as theirs
+    created = ok(post(alpha_admin, SLAS, {"slug": "gold", "name": "Gold"}), 201)
     assert created["slug"] == "gold"
-    (version,) = ok(alpha_manager.get(versions_url("gold")))
-    assert version["created_by"] == alpha_manager.user.email
+    (version,) = ok(alpha_admin.get(versions_url("gold")))
+    assert version["created_by"] == alpha_admin.user.email
 
 
 # --- /api/v1/slas/ ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from prm.accounts.models import Role
 from prm.celery import app
 from slas.models import (
     Notification,
@@ -31,7 +32,7 @@ from slas.services import (
     sla_policy_save,
 )
 from tests.conftest import TenantClient
-from tests.factories import PartnerFactory
+from tests.factories import PartnerFactory, UserFactory
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -654,10 +655,12 @@ def test_compliance_shows_my_partners_by_default_and_all_on_request(
 def test_the_override_form_sets_own_targets_and_shows_inherited_ones(
     alpha_manager: TenantClient, in_tenant: Callable[..., Any], tenant_a: Any
 ) -> None:
-    # given a partner on a policy with 4 h first response, 24 h resolution
+    # given a partner of the manager on a policy with 4 h first response, 24 h resolution
     with in_tenant(tenant_a):
         policy = make_policy("override-me")
-        partner = PartnerFactory.create(ref="overridden", sla=policy)
+        partner = PartnerFactory.create(
+            ref="overridden", sla=policy, channel_manager=alpha_manager.user
+        )
     url = reverse("slas:override", args=["overridden"])
 
     # when the manager opens the form
@@ -693,9 +696,9 @@ def test_the_override_form_sets_own_targets_and_shows_inherited_ones(
 def test_a_bad_override_is_shown_inline_and_changes_nothing(
     alpha_manager: TenantClient, in_tenant: Callable[..., Any], tenant_a: Any
 ) -> None:
-    # given a partner with an own first response target
+    # given a partner of the manager with an own first response target
     with in_tenant(tenant_a):
-        partner = PartnerFactory.create(ref="careful")
+        partner = PartnerFactory.create(ref="careful", channel_manager=alpha_manager.user)
         partner_sla_override_set(partner=partner, targets={"first_response_hours": "3"}, actor=None)
 
     # when the form is sent with an uptime above 100 and a new first response
@@ -725,12 +728,22 @@ def test_the_partner_panel_shows_the_effective_sla_and_open_requests(
         partner = PartnerFactory.create(ref="paneled", sla=policy)
         partner_sla_override_set(partner=partner, targets={"resolution_hours": "12"}, actor=None)
         partner_request_open(partner=partner, subject="Panel question")
+        other_manager = UserFactory.create(role=Role.MANAGER)
 
-        # when the panel is rendered the way the partner page includes it
-        html = render_to_string(
-            "slas/_partner_panel.html",
-            {"sla_panel": partner_sla_panel(partner=partner), "current_tenant": tenant_a},
-        )
+        # when the panel is rendered the way the partner page includes it, for the
+        # partner's channel manager and for another manager
+        def panel_for(user: Any) -> str:
+            return render_to_string(
+                "slas/_partner_panel.html",
+                {
+                    "sla_panel": partner_sla_panel(partner=partner),
+                    "current_tenant": tenant_a,
+                    "user": user,
+                },
+            )
+
+        html = panel_for(partner.channel_manager)
+        other_html = panel_for(other_manager)
 
     # then it names the policy and version, marks each target, shows the calendar,
     # the open request with its clocks and the links to the forms
@@ -746,6 +759,9 @@ def test_the_partner_panel_shows_the_effective_sla_and_open_requests(
     assert "Panel question" in html
     assert "On track" in html
     assert reverse("slas:override", args=["paneled"]) in html
+    # and only its own manager gets the link to set the partner's own targets
+    assert reverse("slas:override", args=["paneled"]) not in other_html
+    assert "Panel question" in other_html
     assert reverse("slas:policy_detail", args=["panel"]) in html
     assert "actuals arrive" not in html  # the placeholder of before the rollups is gone
 
