@@ -92,6 +92,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "prm.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +171,40 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The CSRF secret lives in the session, not in a cookie of its own: a session belongs
+# to one tenant's schema, so a token issued on one tenant host is refused on every
+# other (a csrftoken cookie would pass anywhere it was sent). Pages hand the token to
+# htmx through the hx-headers attribute (templates/base.html), never through a cookie.
+# Anonymous visitors of a page with a form (the login page) get a session row for it.
+CSRF_USE_SESSIONS = True
+
+# --- security headers ---------------------------------------------------------------
+
+# On every answer, pages and API alike (SecurityMiddleware); the defaults are Django's,
+# stated because the security tests rely on them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every answer: nothing but our own origin's
+# scripts, styles, fonts and images (and data: images, which Bootstrap's CSS uses for
+# its icons in form controls); no inline script or style, no plugin, no framing. Pages
+# keep their scripts in static/js and their styles in static/css; htmx is told not to
+# add its own <style> (templates/base.html), and the API docs page loads its set-up
+# script from its own URL (prm/api/docs.py). Nothing is loaded from another host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 # --- authentication ---------------------------------------------------------------
 
