@@ -42,7 +42,7 @@ def beta_data(db: None, in_tenant: Callable[..., Any], tenant_b: Any) -> dict[st
             filename=f"beta-import-{marker}.csv", format=ImportFormat.CSV, content=b"ref,name\n"
         )
         subscription, _secret = subscription_create(
-            url=f"https://beta-{marker}.example/hooks", events=["partner.updated"]
+            url=f"http://127.0.0.1:9/beta-{marker}/hooks", events=["partner.updated"]
         )
         webhook_emit(event="partner.updated", data={"ref": partner.ref})
         delivery = Delivery.objects.get(subscription=subscription)

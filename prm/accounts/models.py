@@ -82,6 +82,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Scope(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Write"
+    # Webhook subscriptions and their delivery log: where the tenant's events go is
+    # the tenant administrator's choice, so "write" alone does not include it.
+    WEBHOOKS = "webhooks", "Webhooks (subscribe receivers, read the delivery log)"
 
 
 class ApiKey(models.Model):

@@ -19,12 +19,22 @@ class UserCreateForm(forms.Form):
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “ERP sync”.")
     scopes = forms.MultipleChoiceField(
-        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Scope.READ],
+        help_text="Write lets the key push data; webhooks lets it choose where this "
+        "tenant's events are sent, so give it only to an integration you trust with that.",
     )
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(label="Receiver URL", max_length=1000, assume_scheme="https")
+    url = forms.URLField(
+        label="Receiver URL",
+        max_length=1000,
+        assume_scheme="https",
+        help_text="An https:// address on the public internet; events are not sent to "
+        "local or private networks, and redirects are not followed.",
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

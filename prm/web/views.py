@@ -142,9 +142,14 @@ def webhook_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
 @require_POST
 def webhook_toggle(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription, pk=subscription_id)
-    subscription_update(subscription=subscription, is_active=not subscription.is_active)
-    state = "enabled" if subscription.is_active else "disabled"
-    messages.success(request, f"The webhook to {subscription.url} is {state}.")
+    try:
+        # Enabling checks the URL again: its name may point somewhere else by now.
+        subscription_update(subscription=subscription, is_active=not subscription.is_active)
+    except ValidationError as error:
+        messages.error(request, f"The webhook stays disabled: {' '.join(error.messages)}")
+    else:
+        state = "enabled" if subscription.is_active else "disabled"
+        messages.success(request, f"The webhook to {subscription.url} is {state}.")
     return redirect("web:webhook_detail", subscription_id=subscription.pk)
 
 

@@ -1,7 +1,9 @@
 """/api/v1/webhooks/: subscriptions, their delivery log, and redelivery.
 
-Tenant administrators (signed in) and API keys with the write scope manage them, so
-an integration can register its own receiver."""
+Where a tenant's events go is the tenant administrator's choice: signed-in tenant
+administrators manage webhooks, and so do API keys with the `webhooks` scope (which
+only an administrator can give a key), so an integration can register its own
+receiver. Managers, and keys with only read or write, get 403."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prm.accounts.models import ApiKey
+from prm.accounts.models import ApiKey, Scope
 from prm.accounts.selectors import acting_user
 
 from . import api_examples as examples
@@ -24,12 +26,18 @@ from . import services
 from .models import Attempt, Delivery, Subscription, WebhookEvent
 
 
-class IsTenantAdminOrWriteKey(BasePermission):
-    message = "Webhooks are managed by tenant administrators or API keys with the write scope."
+class IsTenantAdminOrWebhooksKey(BasePermission):
+    message = "Webhooks are managed by tenant administrators only."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if isinstance(request.auth, ApiKey):
-            return request.auth.has_scope("write")
+            if request.auth.has_scope(Scope.WEBHOOKS):
+                return True
+            self.message = (
+                f'This API key lacks the "{Scope.WEBHOOKS}" scope; a tenant administrator '
+                "can create a key with it under Settings → API keys."
+            )
+            return False
         user = request.user
         return bool(user and user.is_authenticated and getattr(user, "is_tenant_admin", False))
 
@@ -77,7 +85,9 @@ class CreatedSubscriptionSerializer(SubscriptionSerializer):
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
-        fields = ["attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
+        # The receiver's answer body is never read or kept: its status code and the time
+        # taken say whether it worked, and `error` is a coarse reason when there is none.
+        fields = ["attempted_at", "status_code", "error", "duration_ms"]
 
 
 @extend_schema_serializer(examples=examples.DELIVERY_EXAMPLES)
@@ -101,7 +111,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class SubscriptionViewSet(viewsets.ModelViewSet):
-    permission_classes = [IsTenantAdminOrWriteKey]
+    permission_classes = [IsTenantAdminOrWebhooksKey]
     serializer_class = SubscriptionSerializer
     filterset_fields = ["is_active"]
     ordering_fields = ["created_at", "url"]
@@ -139,7 +149,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
 
 
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsTenantAdminOrWriteKey]
+    permission_classes = [IsTenantAdminOrWebhooksKey]
     serializer_class = DeliverySerializer
     filterset_fields = ["state", "event", "subscription"]
 

@@ -74,14 +74,14 @@ class Delivery(models.Model):
 
 
 class Attempt(models.Model):
-    """The delivery log: every try, with what the receiver answered."""
+    """The delivery log: every try, with the receiver's status code and the time it
+    took, or a coarse reason (transport.py, targets.py); never the answer's body."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     attempted_at = models.DateTimeField()
     status_code = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
-    response_excerpt = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-attempted_at", "-id"]

@@ -5,6 +5,11 @@ Delivery for every active subscription to that event, in the caller's transactio
 and queues the deliveries when that transaction commits. A delivery that fails is
 retried with exponential back-off; after `PRM_WEBHOOK_DISABLE_AFTER` consecutive
 failed deliveries the subscription is disabled and says why.
+
+A receiver's URL is checked (targets.check: https, a public host, every address it
+resolves to public) when it is subscribed or changed, and again before every try,
+which connects to the address just checked (transport.post). The delivery log keeps
+the status code, the time taken and a coarse error, never the answer's body.
 """
 
 from __future__ import annotations
@@ -12,12 +17,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,15 +29,19 @@ from django.utils import timezone
 
 from prm.accounts.models import User
 
+from . import targets, transport
 from .models import Attempt, Delivery, DeliveryState, Subscription, WebhookEvent
 from .signing import HEADER, sign
 
 
-def _validate(url: str, events: list[str]) -> dict[str, list[str]]:
+def _validate(url: str | None, events: list[str]) -> dict[str, list[str]]:
+    """Errors by field; `url` None means "unchanged, not checked again"."""
     errors: dict[str, list[str]] = {}
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors["url"] = ["Give an http:// or https:// address the receiver listens on."]
+    if url is not None:
+        try:
+            targets.check(url)
+        except targets.TargetRefused as refused:
+            errors["url"] = [refused.message]
     unknown = sorted(set(events) - set(WebhookEvent.values))
     if not events or unknown:
         errors["events"] = [
@@ -71,9 +77,11 @@ def subscription_update(
     description: str | None = None,
     is_active: bool | None = None,
 ) -> Subscription:
-    errors = _validate(
-        url or subscription.url, events if events is not None else subscription.events
-    )
+    # The URL is checked when it changes and when a subscription is switched back on
+    # (its name may point elsewhere by now); switching one off never fails.
+    enabling = is_active is True and not subscription.is_active
+    checked_url = url if url is not None else (subscription.url if enabling else None)
+    errors = _validate(checked_url, events if events is not None else subscription.events)
     if errors:
         raise ValidationError(errors)
     if url is not None:
@@ -141,31 +149,24 @@ def delivery_attempt(*, delivery: Delivery) -> float | None:
             delivery.save(update_fields=["state", "updated_at"])
             return None
     body = body_of(delivery)
-    request = urllib.request.Request(  # noqa: S310 (http or https only, checked on subscribing)
-        subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "prm-webhooks/1",
-            "X-PRM-Event": delivery.event,
-            "X-PRM-Delivery": str(delivery.event_id),
-            HEADER: sign(subscription.secret, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "prm-webhooks/1",
+        "X-PRM-Event": delivery.event,
+        "X-PRM-Delivery": str(delivery.event_id),
+        HEADER: sign(subscription.secret, body),
+    }
     started = time.monotonic()
-    status_code, error, excerpt = None, "", ""
     try:
-        # The scheme is checked when subscribing (http or https only).
-        timeout = settings.PRM_WEBHOOK_TIMEOUT
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status_code = response.status
-            excerpt = response.read(500).decode("utf-8", "replace")
-    except urllib.error.HTTPError as failure:
-        status_code = failure.code
-        excerpt = failure.read(500).decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        error = str(getattr(failure, "reason", failure))[:500]
+        # Checked again now, not trusted from the subscription: DNS may have changed.
+        target = targets.check(subscription.url)
+    except targets.TargetRefused as refused:
+        outcome = transport.Outcome(None, refused.category)
+    else:
+        outcome = transport.post(
+            target, body=body, headers=headers, timeout=settings.PRM_WEBHOOK_TIMEOUT
+        )
+    status_code, error = outcome.status_code, outcome.error
     duration = int((time.monotonic() - started) * 1000)
     succeeded = status_code is not None and 200 <= status_code < 300
     with transaction.atomic():
@@ -176,7 +177,6 @@ def delivery_attempt(*, delivery: Delivery) -> float | None:
             status_code=status_code,
             error=error,
             duration_ms=duration,
-            response_excerpt=excerpt[:500],
         )
         delivery.attempts += 1
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)

@@ -251,7 +251,6 @@ def test_metrics_examples_get_the_documented_answers(
         ("products_create", "/api/v1/products/"),
         ("tiers_create", "/api/v1/tiers/"),
         ("slas_create", "/api/v1/slas/"),
-        ("webhooks_create", "/api/v1/webhooks/"),
         ("requests_create", "/api/v1/requests/"),
         ("partners_contacts_create", "/api/v1/partners/northwind/contacts/"),
         ("partners_sla_update", "/api/v1/partners/northwind/sla/"),

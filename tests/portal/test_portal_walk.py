@@ -104,7 +104,7 @@ def y_samples(partner_y: PortalPartner, tenant_a: Any) -> dict[str, Any]:
             filename=f"import-{marker}.csv", format=ImportFormat.CSV, content=b"ref,name\n"
         )
         subscription, _secret = subscription_create(
-            url=f"https://{marker}.example/hooks", events=["partner.updated"]
+            url=f"http://127.0.0.1:9/{marker}/hooks", events=["partner.updated"]
         )
         webhook_emit(event="partner.updated", data={"ref": partner.ref})
         delivery = Delivery.objects.get(subscription=subscription)

@@ -142,7 +142,7 @@ def test_a_profile_edit_is_audited_as_the_partner_user_and_sent_as_a_webhook(
 ) -> None:
     # given a webhook subscriber to partner.updated
     with in_alpha():
-        subscription_create(url="https://hooks.example/portal", events=["partner.updated"])
+        subscription_create(url="http://127.0.0.1:9/portal", events=["partner.updated"])
     partner = partner_x.partner
 
     # when X's user corrects its contact e-mail, phone, city and DNS

@@ -11,17 +11,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_admin_adds_a_webhook_and_sees_its_secret_once(
-    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any, webhook_dns: Any
 ) -> None:
+    # given a receiver's name that resolves (to loopback, which the test settings allow)
+    webhook_dns.set("erp.partner-hooks.com", A=["127.0.0.1"])
     # when an admin adds a webhook through the form
     response = alpha_admin.post(
         "/settings/webhooks/new/",
-        {"url": "https://erp.example/hooks", "events": ["partner.created"], "description": "ERP"},
+        {
+            "url": "https://erp.partner-hooks.com/hooks",
+            "events": ["partner.created"],
+            "description": "ERP",
+        },
     )
     # then the page shows the secret, which is the one stored, and never again
     assert response.status_code == 200
     with in_tenant(tenant_a):
-        subscription = Subscription.objects.get(url="https://erp.example/hooks")
+        subscription = Subscription.objects.get(url="https://erp.partner-hooks.com/hooks")
     assert subscription.secret in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     detail = alpha_admin.get(f"/settings/webhooks/{subscription.pk}/")
@@ -37,6 +43,44 @@ def test_bad_input_is_shown_next_to_the_field(
     assert "is-invalid" in response.content.decode()
     with in_tenant(tenant_a):
         assert not Subscription.objects.exists()
+
+
+def test_an_internal_address_is_refused_next_to_the_field(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # when an admin gives the cloud metadata address
+    response = alpha_admin.post(
+        "/settings/webhooks/new/",
+        {"url": "http://169.254.169.254/latest/meta-data/", "events": ["partner.created"]},
+    )
+    # then the form says why, and nothing is stored
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "is-invalid" in page
+    assert "169.254.169.254 is a link-local address" in page
+    with in_tenant(tenant_a):
+        assert not Subscription.objects.exists()
+
+
+def test_enabling_a_webhook_whose_name_no_longer_resolves_says_why(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any, webhook_dns: Any
+) -> None:
+    # given a disabled webhook whose name has since gone from DNS
+    webhook_dns.set("gone.partner-hooks.com", A=["127.0.0.1"])
+    with in_tenant(tenant_a):
+        subscription, _secret = subscription_create(
+            url="https://gone.partner-hooks.com/hooks", events=["partner.updated"]
+        )
+        Subscription.objects.filter(pk=subscription.pk).update(is_active=False)
+    webhook_dns.records.clear()
+    # when the admin enables it
+    response = alpha_admin.post(f"/settings/webhooks/{subscription.pk}/toggle/", follow=True)
+    # then it stays off and the page says why
+    assert "stays disabled" in response.content.decode()
+    assert "does not exist in DNS" in response.content.decode()
+    with in_tenant(tenant_a):
+        subscription.refresh_from_db()
+    assert not subscription.is_active
 
 
 def test_redeliver_and_disable_from_the_delivery_log(

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from prm.accounts.models import Scope
 from prm.accounts.services import api_key_create
 from prm.tenancy.commands import TenantCommand
 from prm.tenancy.models import Tenant
@@ -13,7 +14,12 @@ class Command(TenantCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument("--name", required=True)
-        parser.add_argument("--scopes", default="read", help="comma-separated: read,write")
+        parser.add_argument(
+            "--scopes",
+            default="read",
+            help=f"comma-separated, of {','.join(Scope.values)} "
+            "(webhooks: manage webhook subscriptions and read their delivery log)",
+        )
 
     def handle_tenant(self, tenant: Tenant, *args: Any, **options: Any) -> None:
         scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
