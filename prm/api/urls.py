@@ -2,7 +2,6 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from prm.web.access import public_view
 
+from .docs import DocsView, SchemaView
 from .views import ApiKeyViewSet, MeView
 
 router = DefaultRouter(trailing_slash=True)
@@ -51,16 +51,6 @@ v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("api/v1/", include((v1, "api"))),
-    path(
-        "api/schema/",
-        public_view(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
-        name="api-schema",
-    ),
-    path(
-        "api/docs/",
-        public_view(
-            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny])
-        ),
-        name="api-docs",
-    ),
+    path("api/schema/", public_view(SchemaView.as_view()), name="api-schema"),
+    path("api/docs/", public_view(DocsView.as_view(url_name="api-schema")), name="api-docs"),
 ]

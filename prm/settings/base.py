@@ -292,6 +292,10 @@ REST_FRAMEWORK = {
         "prm.api.throttling.SessionUserRateThrottle",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies in front of gunicorn append to X-Forwarded-For; anonymous rate
+    # limits count the address that many hops back. 0: the socket's own address (the
+    # header is the caller's to write, so it is not believed).
+    "NUM_PROXIES": env.int("PRM_TRUSTED_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "prm API",
@@ -410,6 +414,8 @@ PRM_TASK_MAX_DELIVERIES = env.int("PRM_TASK_MAX_DELIVERIES", default=5)
 # Requests per API key and per signed-in user ("N/second|minute|hour|day").
 PRM_API_RATE_PER_KEY = env.str("PRM_API_RATE_PER_KEY", default="1200/minute")
 PRM_API_RATE_PER_USER = env.str("PRM_API_RATE_PER_USER", default="600/minute")
+# Anonymous requests per address to the public endpoints that cost CPU (/api/schema/).
+PRM_API_RATE_ANONYMOUS = env.str("PRM_API_RATE_ANONYMOUS", default="30/minute")
 # Webhooks: seconds per try, tries per delivery, back-off, and how many failed
 # deliveries in a row disable a subscription.
 PRM_WEBHOOK_TIMEOUT = env.float("PRM_WEBHOOK_TIMEOUT", default=10.0)

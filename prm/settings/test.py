@@ -13,6 +13,7 @@ WHITENOISE_AUTOREFRESH = True
 # Suites make many requests with one key; the throttling tests set their own rates.
 PRM_API_RATE_PER_KEY = "100000/minute"
 PRM_API_RATE_PER_USER = "100000/minute"
+PRM_API_RATE_ANONYMOUS = "100000/minute"
 # Webhook retries in tests come quickly.
 PRM_WEBHOOK_RETRY_BASE_SECONDS = 0.2
 PRM_WEBHOOK_TIMEOUT = 3.0
