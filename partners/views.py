@@ -13,8 +13,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-import markdown
-import nh3
 import tablib
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -29,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from prm.accounts.models import User
 from prm.web.access import staff_required
+from prm.web.markdown import markdown_to_html
 from reporting.dashboard import PARTNER_TILES, scorecard
 from reporting.dashboard_forms import PeriodForm
 from reporting.selectors import order_list_latest
@@ -130,7 +129,7 @@ def _query(data: QueryDict, **changes: Any) -> str:
 
 def _markdown(text: str) -> str:
     """Programme terms are Markdown written by staff; rendered, then sanitised."""
-    return nh3.clean(markdown.markdown(text)) if text else ""
+    return markdown_to_html(text)
 
 
 def _safe_next(request: HttpRequest, value: str, default: str) -> str:

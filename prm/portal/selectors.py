@@ -13,13 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-import markdown
-import nh3
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from partners.models import Partner
 from partners.selectors import partner_list_for_user
+from prm.web.markdown import markdown_to_html
 from reporting.models import Call, Lead, Order
 from slas.models import PartnerRequest
 from slas.selectors import partner_request_list_for_user, partner_request_rows, partner_sla_panel
@@ -97,8 +96,8 @@ def portal_request_rows(
 
 def markdown_html(text: str) -> str:
     """Programme terms and SLA policies are Markdown written by staff; rendered, then
-    sanitised."""
-    return nh3.clean(markdown.markdown(text)) if text else ""
+    sanitised (images only from the tenant's own host)."""
+    return markdown_to_html(text)
 
 
 def portal_terms(*, user: Any) -> list[dict[str, Any]]:

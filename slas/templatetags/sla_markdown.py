@@ -1,14 +1,15 @@
-"""`{{ text|sla_markdown }}`: policy text written in Markdown, rendered and then
-sanitised with nh3 (an allow-list of tags and attributes, scripts and event handlers
-dropped, links given rel="noopener noreferrer"), so what an administrator types can
-never run in a partner's or manager's browser."""
+"""`{{ text|sla_markdown }}`: policy text written in Markdown, rendered and sanitised
+by prm.web.markdown (an allow-list of tags and attributes, scripts and event handlers
+dropped, links given rel="noopener noreferrer", images only from the tenant's own
+host), so what an administrator types can never run in a partner's or manager's
+browser, nor make it fetch something from elsewhere."""
 
 from __future__ import annotations
 
-import markdown
-import nh3
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+
+from prm.web.markdown import markdown_to_html
 
 register = template.Library()
 
@@ -18,11 +19,7 @@ EXTENSION_CONFIGS = {"toc": {"baselevel": 3, "anchorlink": False, "permalink": F
 
 
 def render_markdown(text: str) -> str:
-    if not text:
-        return ""
-    html = nh3.clean(
-        markdown.markdown(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    )
+    html = markdown_to_html(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
     # nh3 drops every class attribute, so a bare <table> here is one Markdown made.
     return html.replace("<table>", '<table class="table table-sm w-auto">')
 
