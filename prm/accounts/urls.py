@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from prm.web.access import login_required, public_view
 
 from .forms import LoginForm
+from .password_reset import TenantPasswordResetView
 
 app_name = "accounts"
 
@@ -42,7 +43,7 @@ urlpatterns = [
     path(
         "password/reset/",
         public_view(
-            auth_views.PasswordResetView.as_view(
+            TenantPasswordResetView.as_view(
                 template_name="accounts/password_reset.html",
                 email_template_name="accounts/email/password_reset.txt",
                 subject_template_name="accounts/email/password_reset_subject.txt",

@@ -18,6 +18,14 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY")
 
 PRM_BASE_DOMAIN = env.str("PRM_BASE_DOMAIN", default="localhost").lower().strip(".")
+# How links that leave a request (password reset mails, commands' output) reach a
+# tenant: its primary domain with this scheme and, unless the scheme's default, port.
+PRM_PUBLIC_SCHEME = env.str("PRM_PUBLIC_SCHEME", default="https")
+PRM_PUBLIC_PORT = env.int("PRM_PUBLIC_PORT", default=None)
+# Password reset mails: at most this many per address, and requests per client
+# address, per hour (prm.accounts.password_reset).
+PRM_PASSWORD_RESET_PER_ADDRESS = env.int("PRM_PASSWORD_RESET_PER_ADDRESS", default=3)
+PRM_PASSWORD_RESET_PER_CLIENT = env.int("PRM_PASSWORD_RESET_PER_CLIENT", default=10)
 # Comma-separated host[:port] of the resolvers used for partner DNS checks; empty
 # means the system's resolvers.
 PRM_DNS_NAMESERVERS = env.list("PRM_DNS_NAMESERVERS", default=[])

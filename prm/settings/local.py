@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+PRM_PUBLIC_SCHEME = env.str("PRM_PUBLIC_SCHEME", default="http")
+PRM_PUBLIC_PORT = env.int("PRM_PUBLIC_PORT", default=env.int("PORT", default=8000))
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Serve straight from the source folders; no collectstatic needed.
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -1,5 +1,6 @@
 """Reads of tenants; these run in the public schema."""
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -51,3 +52,19 @@ def tenant_list_served() -> QuerySet[Tenant]:
 def tenant_get_by_slug(*, slug: str) -> Tenant | None:
     with schema_context(get_public_schema_name()):
         return tenant_list_served().filter(slug=slug).first()
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def tenant_base_url(*, tenant: Tenant) -> str:
+    """The tenant's own address, `scheme://host[:port]`, for links that leave the request
+    (mails, printed by commands): its primary domain with the configured
+    PRM_PUBLIC_SCHEME and PRM_PUBLIC_PORT, never the Host header a client sent."""
+    domain = Domain.objects.filter(tenant=tenant, is_primary=True).values_list("domain", flat=True)
+    host = domain.first() or f"{tenant.slug}.{settings.PRM_BASE_DOMAIN}"
+    scheme = settings.PRM_PUBLIC_SCHEME
+    port = settings.PRM_PUBLIC_PORT
+    if port and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"

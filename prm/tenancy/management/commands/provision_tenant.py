@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from prm.tenancy.services import ProvisioningError, TenantAdmin, host_for, tenant_provision
+from prm.tenancy.selectors import tenant_base_url
+from prm.tenancy.services import ProvisioningError, TenantAdmin, tenant_provision
 
 
 class Command(BaseCommand):
@@ -30,4 +31,4 @@ class Command(BaseCommand):
             )
         except ProvisioningError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"Tenant {tenant.slug} is served at http://{host_for(tenant.slug)}/")
+        self.stdout.write(f"Tenant {tenant.slug} is served at {tenant_base_url(tenant=tenant)}/")
