@@ -127,9 +127,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, *, address: IPAddress, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.pinned_address = address
+        self.seconds = timeout
 
     def connect(self) -> None:
-        self.sock = _open_socket(self.pinned_address, self.port, self.timeout)
+        self.sock = _open_socket(self.pinned_address, self.port, self.seconds)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
@@ -143,9 +144,10 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.tls.minimum_version = ssl.TLSVersion.TLSv1_2
         super().__init__(host, port, timeout=timeout, context=self.tls)
         self.pinned_address = address
+        self.seconds = timeout
 
     def connect(self) -> None:
-        sock = _open_socket(self.pinned_address, self.port, self.timeout)
+        sock = _open_socket(self.pinned_address, self.port, self.seconds)
         try:
             self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
         except BaseException:

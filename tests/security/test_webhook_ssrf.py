@@ -313,7 +313,7 @@ def test_the_answer_body_is_never_stored_or_shown(
         delivery_attempt(delivery=delivery)
         stored = list(Attempt.objects.filter(delivery=delivery).values())
     # then the log has status codes and timings only
-    assert sorted(row["status_code"] for row in stored) == [200, 500]
+    assert sorted(row["status_code"] or 0 for row in stored) == [200, 500]
     assert "INTERNAL-ONLY" not in repr(stored)
     log = alpha_admin.get(f"/api/v1/webhooks/{subscription.pk}/deliveries/")
     assert "INTERNAL-ONLY" not in log.content.decode()
@@ -426,7 +426,7 @@ def tls_receiver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
-    context.sni_callback = lambda sock, name, ctx: server_names.append(name)  # type: ignore[assignment]
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
