@@ -34,6 +34,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -148,9 +149,18 @@ def check(url: str) -> Target:
     for address in addresses:
         why = refusal(address)
         if why is not None:
-            said = str(address) if literal is not None else f"{host} resolves to an address that"
+            said = (
+                _spelled(address) if literal is not None else f"{host} resolves to an address that"
+            )
             raise TargetRefused(f"{said} is {why}; webhooks go only to public addresses. {_HOW}")
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
+
+
+def _spelled(address: IPAddress) -> str:
+    """The address as people write it (::ffff:169.254.169.254, not ::ffff:a9fe:a9fe)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
 
 
 def parse(url: str) -> tuple[str, str, int, str, IPAddress | None]:
@@ -275,9 +285,17 @@ def resolve(host: str) -> tuple[IPAddress, ...]:
     except dns.exception.DNSException:
         raise TargetRefused(f"“{host}” is not a valid host name. {_HOW}", URL_NOT_ALLOWED) from None
     found: list[IPAddress] = []
+    # One budget for both questions, so a slow resolver holds a page or a try no
+    # longer than PRM_DNS_LIFETIME.
+    deadline = time.monotonic() + active.lifetime
     for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
         try:
-            answer = active.resolve(qname, rdtype, raise_on_no_answer=False, search=False)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise dns.exception.Timeout
+            answer = active.resolve(
+                qname, rdtype, raise_on_no_answer=False, search=False, lifetime=remaining
+            )
         except dns.resolver.NXDOMAIN:
             raise TargetRefused(
                 f"{host} does not exist in DNS; check the receiver's host name.", NOT_RESOLVED
