@@ -13,10 +13,10 @@ import pytest
 from partners.models import Partner
 from prm.accounts.models import User
 from prm.webhooks import signing
-from prm.webhooks.models import Delivery, DeliveryState, Subscription
+from prm.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
 from prm.webhooks.services import delivery_attempt, subscription_create, webhook_emit
 from tests.factories import PartnerFactory
-from tests.webhooks.receivers import wait_for
+from tests.webhooks.receivers import Listener, wait_for
 
 
 @pytest.mark.worker
@@ -145,3 +145,43 @@ def test_the_api_shows_the_secret_once_and_checks_who_asks(
     assert refused.status_code == 403
     assert '"webhooks" scope' in refused.json()["message"]
     assert api_client(tenant_a, ["webhooks"]).get("/api/v1/webhooks/").status_code == 200
+
+
+@pytest.mark.worker
+def test_the_worker_follows_no_redirect_and_keeps_no_answer_body(
+    committed: Any, in_tenant: Any, tenant_a: Any, receiver_factory: Any
+) -> None:
+    # given a receiver on loopback that redirects to the "metadata service" on another
+    # loopback port, both allowed by the test settings, with a secret in its answer
+    metadata = Listener("127.0.0.1")
+    target = f"http://127.0.0.1:{metadata.port}/latest/meta-data/iam"
+    receiver = receiver_factory([302, 302], location=target, body=b"INTERNAL-ONLY: key=AKIA")
+    with in_tenant(tenant_a):
+        subscription, _secret = subscription_create(url=receiver.url, events=["partner.updated"])
+    committed(lambda: _forget(tenant_a, in_tenant, subscription.pk))
+    committed(metadata.close)
+    # when an event is delivered by the worker (two redirects, then 200)
+    with in_tenant(tenant_a):
+        webhook_emit(event="partner.updated", data={"ref": "redirecting"})
+
+    def delivered() -> bool:
+        with in_tenant(tenant_a):
+            return Delivery.objects.filter(
+                subscription_id=subscription.pk, state=DeliveryState.SUCCEEDED
+            ).exists()
+
+    wait_for(delivered)
+    # then each redirect was a failed try with its status; the target saw nothing
+    assert [hit["status"] for hit in receiver.received] == [302, 302, 200]
+    assert metadata.connections == 0
+    with in_tenant(tenant_a):
+        attempts = Attempt.objects.filter(delivery__subscription_id=subscription.pk)
+        logged = sorted((a.status_code or 0, a.error) for a in attempts)
+        stored = repr(list(attempts.values()))
+    assert logged == [(200, ""), (302, "redirect not followed"), (302, "redirect not followed")]
+    assert "INTERNAL-ONLY" not in stored
+
+
+def _forget(tenant: Any, in_tenant: Any, subscription_id: int) -> None:
+    with in_tenant(tenant):
+        Subscription.objects.filter(pk=subscription_id).delete()
