@@ -111,6 +111,12 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class SubscriptionViewSet(viewsets.ModelViewSet):
+    """Webhook subscriptions, for tenant administrators and API keys with the
+    `webhooks` scope. A receiver's `url` must be https:// on the public internet:
+    its host is resolved and every address it has must be public (not loopback,
+    private, link-local, shared or reserved), when subscribing and before every
+    delivery; redirects are not followed."""
+
     permission_classes = [IsTenantAdminOrWebhooksKey]
     serializer_class = SubscriptionSerializer
     filterset_fields = ["is_active"]
@@ -149,6 +155,10 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
 
 
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The delivery log, for tenant administrators and API keys with the `webhooks`
+    scope: each try's status code, time taken and a coarse error, never the
+    receiver's answer body."""
+
     permission_classes = [IsTenantAdminOrWebhooksKey]
     serializer_class = DeliverySerializer
     filterset_fields = ["state", "event", "subscription"]
