@@ -34,10 +34,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import string
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import dns.exception
 import dns.name
@@ -197,9 +198,10 @@ def parse(url: str) -> tuple[str, str, int, str, IPAddress | None]:
     if port == 0:
         raise TargetRefused(f"Port 0 is not a port a receiver listens on. {_HOW}", URL_NOT_ALLOWED)
     host = _host(parts.hostname or "")
-    path = parts.path or "/"
+    # Non-ASCII in the path or query goes percent-encoded (UTF-8), as browsers send it.
+    path = quote(parts.path or "/", safe=string.punctuation)
     if parts.query:
-        path = f"{path}?{parts.query}"
+        path = f"{path}?{quote(parts.query, safe=string.punctuation)}"
     default_port = 443 if parts.scheme == "https" else 80
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)

@@ -23,7 +23,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 
-from .targets import IPAddress, Target
+from .targets import URL_NOT_ALLOWED, IPAddress, Target
 
 CONNECTION_FAILED = "connection failed"
 TIMED_OUT = "timed out"
@@ -85,6 +85,8 @@ def _exchange(
         status = connection.getresponse().status  # the body is never read
     except (OSError, ssl.SSLError, http.client.HTTPException) as failure:
         return Outcome(None, _category(failure, cut=cut.is_set()))
+    except ValueError:  # a request http.client will not write (targets.py checks first)
+        return Outcome(None, URL_NOT_ALLOWED)
     finally:
         timer.cancel()
         connection.close()

@@ -51,13 +51,13 @@ def test_public_names_and_addresses_are_accepted_in_their_ascii_form(
     # given a public IDN name with an IPv4 and an IPv6 address
     webhook_dns.set("xn--bcher-kva.com", A=["93.184.215.14"], AAAA=["2606:2800:21f:cb07::1"])
     # when it is checked
-    target = targets.check("https://Bücher.com:8443/hooks/prm?k=1")
+    target = targets.check("https://Bücher.com:8443/hooks/prm?k=1&name=Müller")
     # then both addresses are kept for the connection, with the name in ASCII
     assert (target.scheme, target.host, target.port, target.path) == (
         "https",
         "xn--bcher-kva.com",
         8443,
-        "/hooks/prm?k=1",
+        "/hooks/prm?k=1&name=M%C3%BCller",
     )
     assert [str(address) for address in target.addresses] == [
         "93.184.215.14",
