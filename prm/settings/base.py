@@ -349,6 +349,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Heavy work has queues of its own, served by workers of their own (the run command's
+# and compose's `worker-bulk`), so a long import or a slow webhook receiver never
+# waits in front of the rollup folds on the default queue ("celery").
+CELERY_TASK_ROUTES = {
+    "partners.import_validate": {"queue": "bulk"},
+    "partners.import_apply": {"queue": "bulk"},
+    "partners.dns_check_all": {"queue": "bulk"},
+    "reporting.reconcile": {"queue": "bulk"},
+    "slas.evaluate_minimums": {"queue": "bulk"},
+    "webhooks.deliver": {"queue": "webhooks"},
+}
+# How many workers of a queue one tenant may hold at once, and how long a lease lasts
+# if its worker dies holding it (prm.tenancy.fairness).
+PRM_TENANT_QUEUE_LIMITS = {
+    "bulk": {
+        "concurrency": env.int("PRM_TENANT_BULK_CONCURRENCY", default=1),
+        "lease_seconds": 3600,
+    },
+    "webhooks": {
+        "concurrency": env.int("PRM_TENANT_WEBHOOK_CONCURRENCY", default=2),
+        "lease_seconds": 120,
+    },
+}
+# A task delivered this many times without finishing (its worker died each time) is
+# given up instead of being run again.
+PRM_TASK_MAX_DELIVERIES = env.int("PRM_TASK_MAX_DELIVERIES", default=5)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".devdata" / "celerybeat-schedule")
 # Periodic jobs. A tenant job runs through prm.tenancy.tasks.dispatch, which queues
@@ -389,32 +415,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 PRM_DEMO_LIVE_TENANTS = env.list("PRM_DEMO_LIVE_TENANTS", default=[])
 if PRM_DEMO_LIVE_TENANTS:
     CELERY_BEAT_SCHEDULE["reporting-demo-live"] = {
-# Heavy work has queues of its own, served by workers of their own (the run command's
-# and compose's `worker-bulk`), so a long import or a slow webhook receiver never
-# waits in front of the rollup folds on the default queue ("celery").
-CELERY_TASK_ROUTES = {
-    "partners.import_validate": {"queue": "bulk"},
-    "partners.import_apply": {"queue": "bulk"},
-    "partners.dns_check_all": {"queue": "bulk"},
-    "reporting.reconcile": {"queue": "bulk"},
-    "slas.evaluate_minimums": {"queue": "bulk"},
-    "webhooks.deliver": {"queue": "webhooks"},
-}
-# How many workers of a queue one tenant may hold at once, and how long a lease lasts
-# if its worker dies holding it (prm.tenancy.fairness).
-PRM_TENANT_QUEUE_LIMITS = {
-    "bulk": {
-        "concurrency": env.int("PRM_TENANT_BULK_CONCURRENCY", default=1),
-        "lease_seconds": 3600,
-    },
-    "webhooks": {
-        "concurrency": env.int("PRM_TENANT_WEBHOOK_CONCURRENCY", default=2),
-        "lease_seconds": 120,
-    },
-}
-# A task delivered this many times without finishing (its worker died each time) is
-# given up instead of being run again.
-PRM_TASK_MAX_DELIVERIES = env.int("PRM_TASK_MAX_DELIVERIES", default=5)
         "task": "tenancy.dispatch",
         "schedule": 10.0,
         "args": ["reporting.demo_live"],
