@@ -42,22 +42,42 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], timeout: float
     """POST `body` to the target, trying its checked addresses in turn until one
     connects; the whole try takes at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    error = CONNECTION_FAILED
-    for address in target.addresses:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return Outcome(None, TIMED_OUT)
-        connection = _connection(target, address, remaining)
-        try:
-            connection.connect()
-        except (OSError, ssl.SSLError) as failure:
-            connection.close()
-            error = _category(failure, cut=False)
-            if error == TLS_ERROR:  # the receiver answered: another address would not help
-                return Outcome(None, error)
-            continue
-        return _exchange(connection, target, body, headers, deadline)
-    return Outcome(None, error)
+    # A receiver that trickles its handshake or answer a byte at a time keeps every
+    # socket read under the timeout: the connection is cut at the deadline instead.
+    cut = threading.Event()
+    current: list[http.client.HTTPConnection] = []
+
+    def cut_off() -> None:
+        cut.set()
+        for connection in current:
+            if connection.sock is not None:
+                with suppress(OSError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(timeout, cut_off)
+    timer.daemon = True
+    timer.start()
+    try:
+        error = CONNECTION_FAILED
+        for address in target.addresses:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or cut.is_set():
+                return Outcome(None, TIMED_OUT)
+            connection = _connection(target, address, remaining)
+            current[:] = [connection]
+            try:
+                connection.connect()
+            except (OSError, ssl.SSLError) as failure:
+                connection.close()
+                error = _category(failure, cut=cut.is_set())
+                if error in (TLS_ERROR, TIMED_OUT):
+                    # the receiver answered (TLS), or time is up: another address won't help
+                    return Outcome(None, error)
+                continue
+            return _exchange(connection, target, body, headers, cut)
+        return Outcome(None, error)
+    finally:
+        timer.cancel()
 
 
 def _exchange(
@@ -65,21 +85,8 @@ def _exchange(
     target: Target,
     body: bytes,
     headers: dict[str, str],
-    deadline: float,
+    cut: threading.Event,
 ) -> Outcome:
-    # A receiver that trickles its answer a byte at a time would keep every socket
-    # read under the timeout: cut the connection at the deadline instead.
-    cut = threading.Event()
-
-    def cut_off() -> None:
-        cut.set()
-        if connection.sock is not None:
-            with suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut_off)
-    timer.daemon = True
-    timer.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         status = connection.getresponse().status  # the body is never read
@@ -88,7 +95,6 @@ def _exchange(
     except ValueError:  # a request http.client will not write (targets.py checks first)
         return Outcome(None, URL_NOT_ALLOWED)
     finally:
-        timer.cancel()
         connection.close()
     if cut.is_set():  # what came before the cut is not an answer
         return Outcome(None, TIMED_OUT)
@@ -151,7 +157,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = _open_socket(self.pinned_address, self.port, self.seconds)
         try:
-            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+            # The handshake runs with self.sock set, so a cut at the deadline stops it.
+            self.sock = self.tls.wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+            self.sock.do_handshake()
         except BaseException:
             sock.close()
+            if self.sock is not None:
+                self.sock.close()
             raise

@@ -352,12 +352,16 @@ def test_a_closed_port_reads_connection_failed_without_detail(
 def test_a_silent_or_trickling_receiver_reads_timed_out_within_the_timeout(
     settings: Any, in_tenant: Any, tenant_a: Any, listener_factory: Any
 ) -> None:
-    # given receivers that accept and never answer, or answer a byte every 0.2 s
+    # given receivers that accept and never answer, or answer (or shake hands) a byte
+    # every 0.2 s
     settings.PRM_WEBHOOK_TIMEOUT = 1.0
     silent = listener_factory()
     trickling = listener_factory(send=b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 99, trickle=True)
-    for listener in (silent, trickling):
-        attempt, took = _attempt_error(f"http://127.0.0.1:{listener.port}/x", in_tenant, tenant_a)
+    # (a TLS record header announcing 80 bytes, then the bytes, slowly)
+    slow_tls = listener_factory(send=b"\x16\x03\x03\x00\x50" + b"\x02" * 80, trickle=True)
+    for scheme, listener in (("http", silent), ("http", trickling), ("https", slow_tls)):
+        url = f"{scheme}://127.0.0.1:{listener.port}/x"
+        attempt, took = _attempt_error(url, in_tenant, tenant_a)
         # then the try is cut at the timeout and logged as timed out
         assert (attempt.status_code, attempt.error) == (None, "timed out")
         assert took < 2.5
