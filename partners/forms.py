@@ -330,3 +330,30 @@ class ReassignForm(forms.Form):
         if cleaned.get("from_manager") and cleaned.get("from_manager") == cleaned.get("to_manager"):
             self.add_error("to_manager", "Choose a different manager than the current one.")
         return cleaned
+
+
+class TierForm(forms.Form):
+    """A tier of the programme and its terms; tier_create / tier_update validate."""
+
+    name = forms.CharField(max_length=100)
+    slug = forms.SlugField(
+        max_length=64, help_text="The tier's key in the API and in imports: letters, digits, -, _."
+    )
+    rank = forms.IntegerField(
+        min_value=0, max_value=32767, initial=0, help_text="Higher ranks are listed first."
+    )
+    roles = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What partners of this tier do (Markdown); shown to partners.",
+    )
+    responsibilities = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What they commit to (Markdown).",
+    )
+    benefits = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What they get (Markdown).",
+    )

@@ -35,7 +35,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 ALWAYS_ALLOWED = frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED})
 
 # Refs that would read as page names under /partners/.
-RESERVED_REFS = frozenset({"new", "import", "export", "reassign", "mine"})
+RESERVED_REFS = frozenset({"new", "import", "export", "reassign", "mine", "tiers"})
 
 TEXT_FIELDS = (
     "ref",
@@ -498,6 +498,18 @@ def tier_create(*, actor: User | None, **fields: Any) -> Tier:
 
 def tier_update(*, tier: Tier, actor: User | None, **fields: Any) -> Tier:
     return _simple_save(tier, fields, TIER_FIELDS, actor)
+
+
+def tier_delete(*, tier: Tier, actor: User | None) -> None:
+    """Remove a tier no partner has; ValidationError naming how many still have it."""
+    in_use = tier.partners.count()
+    if in_use:
+        raise ValidationError(
+            f"{in_use} partner{' has' if in_use == 1 else 's have'} the tier “{tier.name}”; "
+            "move them to another tier first."
+        )
+    tier._history_user = actor  # type: ignore[attr-defined]
+    tier.delete()
 
 
 def partner_user_create(

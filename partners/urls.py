@@ -1,9 +1,10 @@
 """Browser pages of the registry, under /partners/. The page names used here ("new",
-"export", "reassign", "mine") are refs the services refuse, so no partner hides them."""
+"export", "reassign", "mine", "tiers") are refs the services refuse, so no partner
+hides them."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_tiers
 
 app_name = "partners"
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path("new/", views.partner_new, name="new"),
     path("export/", views.partner_export, name="export"),
     path("reassign/", views.partners_reassign, name="reassign"),
+    path("tiers/", views_tiers.tier_list, name="tiers"),
+    path("tiers/new/", views_tiers.tier_new, name="tier_new"),
+    path("tiers/<slug:slug>/edit/", views_tiers.tier_edit, name="tier_edit"),
+    path("tiers/<slug:slug>/delete/", views_tiers.tier_delete, name="tier_delete"),
     path("<slug:ref>/", views.partner_detail, name="detail"),
     path("<slug:ref>/edit/", views.partner_edit, name="edit"),
     path("<slug:ref>/status/", views.partner_status, name="status"),

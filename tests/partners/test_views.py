@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from partners import selectors
-from partners.models import Contact, Partner, PartnerStatus, StatusChange
+from partners.models import Contact, Partner, PartnerStatus, StatusChange, Tier
 from partners.services import (
     contact_create,
     partner_transition,
@@ -824,7 +824,7 @@ def test_dns_actions_only_answer_post(
 def partner_pages(ref: str, contact_id: int) -> list[str]:
     """Every URL of partners/urls.py, taken from the resolver (new pages are included
     the day they are added)."""
-    samples = {"ref": ref, "contact_id": contact_id}
+    samples = {"ref": ref, "contact_id": contact_id, "slug": "gold"}
     return ["/partners" + endpoint.path for endpoint in endpoints(samples, "partners.urls")]
 
 
@@ -836,8 +836,9 @@ def test_partner_users_are_refused_on_every_registry_page(
         own = selectors.partner_for_portal_user(user=alpha_partner.user)
         assert own is not None
         contact = contact_create(partner=own, actor=None, name="Own Contact")
+        tier_create(actor=None, slug="gold", name="Gold")
     pages = partner_pages(own.ref, contact.pk)
-    assert len(pages) >= 14
+    assert len(pages) >= 18
 
     # when it asks for every registry page, its own partner's included
     answers = {
@@ -851,6 +852,7 @@ def test_partner_users_are_refused_on_every_registry_page(
     with in_tenant(tenant_a):
         assert Contact.objects.filter(pk=contact.pk).exists()
         assert Partner.objects.get(pk=own.pk).status == PartnerStatus.PROSPECT
+        assert Tier.objects.filter(slug="gold").exists()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client_a: TenantClient) -> None:
@@ -915,3 +917,112 @@ def test_renaming_the_ref_leads_to_the_new_address(
     assert alpha_manager.get("/partners/old-ref/").status_code == 404
     with in_tenant(tenant_a):
         assert str(Partner.objects.get(ref="new-ref").phone) == "+442079460958"
+
+
+# --- tiers --------------------------------------------------------------------------------
+
+
+def test_an_administrator_creates_a_tier_and_changes_its_terms(
+    alpha_admin: TenantClient, tenant_a: Any, in_tenant: InTenant
+) -> None:
+    # when the administrator creates a tier from the form
+    form = alpha_admin.get("/partners/tiers/new/")
+    assert form.status_code == 200
+    created = alpha_admin.post(
+        "/partners/tiers/new/",
+        {"slug": "gold", "name": "Gold", "rank": 2, "benefits": "**30%** margin"},
+        follow=True,
+    )
+
+    # then it is listed with its terms rendered, and the list says so
+    assert created.redirect_chain[-1][0] == "/partners/tiers/"
+    body = text(created)
+    assert "The tier “Gold” is created." in body
+    assert "<strong>30%</strong> margin" in body
+    assert 'id="tier-gold"' in body
+
+    # when its benefits are changed
+    alpha_admin.post(
+        "/partners/tiers/gold/edit/",
+        {"slug": "gold", "name": "Gold", "rank": 2, "benefits": "40% margin"},
+    )
+
+    # then the tier has them, and its history says who
+    with in_tenant(tenant_a):
+        tier = Tier.objects.get(slug="gold")
+        assert tier.benefits == "40% margin"
+        assert tier.history.first().history_user == alpha_admin.user
+
+
+def test_a_bad_tier_is_refused_inline_and_changes_nothing(
+    alpha_admin: TenantClient, tenant_a: Any, in_tenant: InTenant
+) -> None:
+    # given a tier "gold"
+    with in_tenant(tenant_a):
+        tier_create(actor=None, slug="gold", name="Gold")
+
+    # when another is created with the same slug, and one without a name
+    taken = alpha_admin.post("/partners/tiers/new/", {"slug": "gold", "name": "Gilt", "rank": 0})
+    nameless = alpha_admin.post("/partners/tiers/new/", {"slug": "silver", "name": "", "rank": 0})
+
+    # then each form names its field, and there is still one tier
+    assert (taken.status_code, nameless.status_code) == (200, 200)
+    assert list(taken.context["form"].errors) == ["slug"]
+    assert "already exists" in taken.context["form"].errors["slug"][0]
+    assert list(nameless.context["form"].errors) == ["name"]
+    assert "Nothing was saved." in text(taken)
+    with in_tenant(tenant_a):
+        assert list(Tier.objects.values_list("slug", flat=True)) == ["gold"]
+
+
+def test_a_tier_partners_still_have_is_not_deleted(
+    alpha_admin: TenantClient, tenant_a: Any, in_tenant: InTenant, partner_in: Callable[..., Any]
+) -> None:
+    # given a tier with a partner, and one without
+    with in_tenant(tenant_a):
+        tier_create(actor=None, slug="gold", name="Gold")
+        tier_create(actor=None, slug="unused", name="Unused")
+    partner_in(tenant_a, ref="acme", tier="gold")
+
+    # when both are deleted
+    used = alpha_admin.post("/partners/tiers/gold/delete/", follow=True)
+    unused = alpha_admin.post("/partners/tiers/unused/delete/", follow=True)
+
+    # then the used one stays, with the reason, and the other goes
+    assert "1 partner has the tier “Gold”; move them to another tier first." in text(used)
+    assert "The tier “Unused” is deleted." in text(unused)
+    with in_tenant(tenant_a):
+        assert list(Tier.objects.values_list("slug", flat=True)) == ["gold"]
+
+
+def test_managers_read_the_tiers_but_cannot_change_them(
+    alpha_manager: TenantClient, tenant_a: Any, in_tenant: InTenant
+) -> None:
+    # given a tier
+    with in_tenant(tenant_a):
+        tier_create(actor=None, slug="gold", name="Gold", roles="Resell")
+
+    # when a manager opens the tiers, then they are listed without edit buttons
+    listing = alpha_manager.get("/partners/tiers/")
+    assert listing.status_code == 200
+    assert "Resell" in text(listing)
+    assert "/partners/tiers/new/" not in text(listing)
+    assert "/partners/tiers/gold/edit/" not in text(listing)
+
+    # and the forms and the delete answer 403, and the tier stays as it was
+    assert alpha_manager.get("/partners/tiers/new/").status_code == 403
+    assert alpha_manager.get("/partners/tiers/gold/edit/").status_code == 403
+    assert alpha_manager.post("/partners/tiers/gold/delete/").status_code == 403
+    with in_tenant(tenant_a):
+        assert Tier.objects.get(slug="gold").roles == "Resell"
+
+
+def test_tiers_is_a_page_name_no_partner_may_take(alpha_manager: TenantClient) -> None:
+    data = valid_form(ref="tiers", channel_manager=alpha_manager.user.email)
+
+    # when a partner is created with the ref "tiers" (the tier pages' address)
+    response = alpha_manager.post("/partners/new/", data)
+
+    # then it is refused
+    assert response.status_code == 200
+    assert "is a page name here; choose another ref." in text(response)

@@ -172,6 +172,26 @@ OPERATIONS: dict[str, tuple[str, Callable[[TenantClient], Any], str]] = {
         lambda c: c.post(reverse("slas:settings"), {"policy": "weekdays"}),
         "programme",
     ),
+    "page: create a tier": (
+        "page",
+        lambda c: c.post(
+            reverse("partners:tier_new"), {"slug": "silver", "name": "Silver", "rank": 1}
+        ),
+        "programme",
+    ),
+    "page: change a tier's programme terms": (
+        "page",
+        lambda c: c.post(
+            reverse("partners:tier_edit", args=["gold"]),
+            {"slug": "gold", "name": "Gold", "rank": 0, "benefits": "40% margin"},
+        ),
+        "programme",
+    ),
+    "page: delete a tier": (
+        "page",
+        lambda c: c.post(reverse("partners:tier_delete", args=["gold"])),
+        "programme",
+    ),
     "page: set a partner's own targets": (
         "page",
         lambda c: c.post(reverse("slas:override", args=[OWN]), {"resolution_hours": "1"}),
@@ -231,6 +251,11 @@ def test_every_write_follows_the_rule_for_every_role(
 PROGRAMME_LINKS = {
     "slas:list": [reverse("slas:policy_new"), reverse("slas:settings")],
     "slas:policy_detail": [reverse("slas:policy_edit", args=["weekdays"])],
+    "partners:tiers": [
+        reverse("partners:tier_new"),
+        reverse("partners:tier_edit", args=["gold"]),
+        reverse("partners:tier_delete", args=["gold"]),
+    ],
 }
 
 
@@ -246,7 +271,7 @@ def test_the_policy_pages_show_the_administrators_buttons_to_administrators_only
 
         # then the links to pages it may not use are there only if it may use them
         for link in links:
-            assert (f'href="{link}"' in page_html) is shown, (page, link)
+            assert (f'="{link}"' in page_html) is shown, (page, link)  # href= or action=
 
 
 @pytest.mark.parametrize("role", ["admin", "own_manager", "other_manager"])
@@ -264,12 +289,15 @@ def test_the_partner_page_offers_own_targets_only_to_who_may_set_them(
 
 
 def test_a_manager_reaching_an_administrators_page_reads_why(world: World) -> None:
-    # when a manager opens the policy form, the settings and another's partner targets
+    # when a manager opens the policy and tier forms, the SLA settings and another
+    # manager's partner's targets
     manager = world.clients["other_manager"]
     answers = {
         reverse("slas:policy_new"): PROGRAMME_REFUSAL,
         reverse("slas:policy_edit", args=["weekdays"]): PROGRAMME_REFUSAL,
         reverse("slas:settings"): PROGRAMME_REFUSAL,
+        reverse("partners:tier_new"): PROGRAMME_REFUSAL,
+        reverse("partners:tier_edit", args=["gold"]): PROGRAMME_REFUSAL,
         reverse("slas:override", args=[OWN]): PARTNER_TARGETS_REFUSAL,
     }
 
