@@ -879,6 +879,36 @@ def test_tiers_are_listed_by_rank_and_created(alpha_api: TenantClient) -> None:
     ]
 
 
+def test_managers_read_tiers_but_only_administrators_change_them(
+    alpha_manager: TenantClient,
+    alpha_admin: TenantClient,
+    in_alpha: Callable[..., Any],
+) -> None:
+    # given a tier
+    in_alpha(lambda: tier_create(actor=None, slug="gold", name="Gold", benefits="30% margin"))
+
+    # when a signed-in manager reads the tiers, then they may
+    assert [row["slug"] for row in alpha_manager.get(TIERS).json()["results"]] == ["gold"]
+
+    # when they create, change or delete one, then each is refused, saying whose it is
+    for response in (
+        post(alpha_manager, TIERS, {"slug": "silver", "name": "Silver"}),
+        patch(alpha_manager, f"{TIERS}gold/", {"benefits": "99% margin"}),
+        put(alpha_manager, f"{TIERS}gold/", {"slug": "gold", "name": "Renamed"}),
+        alpha_manager.delete(f"{TIERS}gold/"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["message"].startswith(
+            "SLA policies, the default policy and partner tiers are the tenant administrator's"
+        )
+    assert in_alpha(lambda: list(Tier.objects.values_list("slug", "name", "benefits"))) == [
+        ("gold", "Gold", "30% margin")
+    ]
+
+    # and an administrator's session may
+    assert post(alpha_admin, TIERS, {"slug": "silver", "name": "Silver"}).status_code == 201
+
+
 def test_deleting_a_tier_still_used_answers_409_and_keeps_it(
     alpha_api: TenantClient,
     partner_in: Callable[..., Any],

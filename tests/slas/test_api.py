@@ -518,6 +518,29 @@ def test_a_partners_effective_sla_inherits_what_it_does_not_override(
     assert ok(alpha_api.get(partner_sla_url("northwind"))) == changed
 
 
+def test_managers_set_the_targets_of_their_own_partners_only(
+    logged_in_client: Callable[..., TenantClient],
+    tenant_a: Any,
+    northwind: Partner,
+    in_alpha: Callable[..., Any],
+) -> None:
+    # given northwind's channel manager and another manager, both signed in
+    own = logged_in_client(tenant_a, "manager")
+    other = logged_in_client(tenant_a, "manager")
+    in_alpha(lambda: Partner.objects.filter(pk=northwind.pk).update(channel_manager=own.user))
+    body = {"overrides": {"resolution_hours": "4"}}
+
+    # when the other manager sets northwind's targets, then it is refused
+    refused = error(put(other, partner_sla_url("northwind"), body), 403)
+    assert refused["message"].startswith("Only the partner's channel manager or a tenant")
+    assert ok(other.get(partner_sla_url("northwind")))["overrides"] == {}
+
+    # when its own manager does, then they are set
+    assert ok(put(own, partner_sla_url("northwind"), body))["overrides"] == {
+        "resolution_hours": "4.00"
+    }
+
+
 def test_clearing_an_override_with_null_inherits_again(
     alpha_api: TenantClient, northwind: Partner
 ) -> None:
