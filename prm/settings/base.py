@@ -100,8 +100,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "prm.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Before WhiteNoise, so static files carry the policy too.
-    "csp.middleware.CSPMiddleware",
+    # django-csp's (inline styles allowed in the platform admin only); before WhiteNoise,
+    # so static files carry the policy too.
+    "prm.web.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

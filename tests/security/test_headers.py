@@ -108,6 +108,27 @@ def test_an_api_error_carries_the_security_headers(
     assert_security_headers(response)
 
 
+def test_only_the_platform_admin_may_have_inline_styles(
+    public_client: TenantClient, client_a: TenantClient
+) -> None:
+    # when the platform admin's login page (public site; Django's and django-tenants'
+    # templates, which write inline styles) and a tenant's page are opened
+    admin = public_client.get("/admin/login/")
+    page = client_a.get("/accounts/login/")
+
+    # then the admin's policy allows inline styles, never inline scripts
+    assert admin.status_code == 200
+    admin_policy = {
+        part.strip().split(" ", 1)[0]: part.strip()
+        for part in admin["Content-Security-Policy"].split(";")
+    }
+    assert admin_policy["style-src"] == "style-src 'self' 'unsafe-inline'"
+    assert admin_policy["script-src"] == "script-src 'self'"
+    assert admin_policy["default-src"] == "default-src 'self'"
+    # and the tenant's page has the strict policy
+    assert_security_headers(page)
+
+
 SWITCHES = (
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
