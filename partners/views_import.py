@@ -15,10 +15,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from prm.web.access import staff_required
+from prm.web.body_limits import body_limit
 
 from .forms_import import ImportUploadForm
 from .imports import (
     COLUMN_HELP,
+    MAX_FILE_BYTES,
     REQUIRED_COLUMNS,
     ROW_ERROR,
     import_job_create,
@@ -31,6 +33,8 @@ from .imports import (
 from .models import ImportJob
 
 RECENT_JOBS = 20
+# Room around the file in an upload: the form's other fields and the multipart framing.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 # The page lists this many errors; the downloadable report has them all.
 ERRORS_SHOWN = 200
 
@@ -69,6 +73,10 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     return context
 
 
+@body_limit(
+    MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES,
+    accepted=f"files of at most {MAX_FILE_BYTES // 1024 // 1024} MB can be imported",
+)
 @staff_required
 def import_start(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
