@@ -22,13 +22,17 @@ The flow (an ImportJob row carries it from the web process to the worker and bac
    raise before writing anything or write inside it, so a bad row is reported and
    never undoes another.
 
-Restart safety (the worker may die mid-import; acks_late redelivers the task): the
-rows are applied in chunks, and each chunk runs in one transaction that also locks
-the job row and advances its `processed_rows`, counts and errors. Partners and the
-progress that accounts for them are committed together or not at all, so a
-redelivered task resumes at `processed_rows` and each row is applied exactly once: a
-chunk cut short by a dying worker is rolled back whole and redone, and a finished or
-failed job is left alone. The lock also serialises two deliveries running at the
+Restart safety (the worker may die mid-run; acks_late redelivers the task): the
+rows are checked and applied in chunks, and each chunk commits, in one transaction,
+the job's position (`processed_rows`), its counts and the chunk's error rows
+(ImportJobError, appended: no chunk rewrites the errors before it, so checking costs
+the same per row however long the file). Partners and the progress that accounts
+for them are committed together or not at all, so a redelivered task resumes at
+`processed_rows` and each row is applied exactly once: a chunk cut short by a dying
+worker is rolled back whole and redone, and a finished or failed job is left alone.
+Each run that begins counts in `attempts` (committed first); the run after
+MAX_ATTEMPTS fails the job and says so, so a file that kills its worker every time
+stops instead of coming back forever. The lock also serialises two deliveries running at the
 same time (one would only continue where the other stopped). Refs being unique is
 the last line of defence, never the mechanism: a create-only row whose ref exists is
 an error, not something silently skipped.
@@ -40,10 +44,15 @@ staff is refused) and look up, per row, only what the batch did not find, to wor
 error. Rows therefore cost the inserts of a partner and its audit trail, no lookups.
 
 Parsing: CSV through the standard library's csv module and XLSX through openpyxl
-(read-only), not through tablib: tablib's CSV loader drops empty lines and its XLSX
+(read-only; its XML goes through defusedxml, which openpyxl uses when it is
+installed, so entity expansion and external entities are refused), not through
+tablib: tablib's CSV loader drops empty lines and its XLSX
 loader fails on a value right of the last named column, and either would shift or
 lose the row numbers people are told about. Row numbers are those a spreadsheet
-shows: the header is row 1.
+shows: the header is row 1. A file is parsed once: the check keeps the rows it read
+in the job (`sheet`, JSON), and a resumed check and the import read those. Rows,
+columns, cell sizes and a workbook's unpacked size are bounded while reading
+(MAX_ROWS and the others below), each with an error that says how to split the file.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -62,7 +72,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -77,6 +87,7 @@ from .api import PartnerInputSerializer, default_channel_manager
 from .models import (
     ImportFormat,
     ImportJob,
+    ImportJobError,
     ImportMode,
     ImportState,
     Partner,
@@ -88,6 +99,15 @@ from .services import partner_create, partner_update
 from .validators import normalize_domain
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Bounds checked while a file is read, so that a small file cannot cost minutes and
+# gigabytes (a 410 KB workbook can hold 100,000 rows; its XML unpacks to far more).
+MAX_ROWS = 50_000
+MAX_COLUMNS = 64
+MAX_CELL_CHARS = 10_000
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# Runs of a step (check or import) that may begin; a worker that dies mid-run leaves
+# its run counted, so a file that kills its worker every time fails at the next one.
+MAX_ATTEMPTS = 3
 # Rows per transaction: progress moves (and a dead worker's work is redone) by this much.
 CHUNK_ROWS = 100
 PREVIEW_ROWS = 10
@@ -149,6 +169,34 @@ class Sheet:
     columns: list[str]
     rows: list[SheetRow]
 
+    def dump(self) -> bytes:
+        return json.dumps(
+            {
+                "columns": self.columns,
+                "rows": [
+                    [row.number, row.stray_values, [row.values[name] for name in self.columns]]
+                    for row in self.rows
+                ],
+            },
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def load(cls, data: bytes) -> Sheet:
+        stored = json.loads(data)
+        columns = stored["columns"]
+        return cls(
+            columns=columns,
+            rows=[
+                SheetRow(
+                    number=number,
+                    values=dict(zip(columns, values, strict=True)),
+                    stray_values=stray,
+                )
+                for number, stray, values in stored["rows"]
+            ],
+        )
+
     def preview(self) -> dict[str, Any]:
         return {
             "columns": self.columns,
@@ -204,22 +252,46 @@ def _csv_records(content: bytes) -> Iterator[tuple[int, list[Any]]]:
         ) from error
 
 
-def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    from openpyxl import load_workbook
+_UNREADABLE_XLSX = (
+    "The file is not a readable Excel .xlsx workbook; open it in Excel and save it again "
+    "as .xlsx or as “CSV UTF-8”."
+)
+# What openpyxl and the XML parser under it raise for a broken or hostile workbook
+# (defusedxml's refusals are ValueErrors; a broken XML part is a ParseError).
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError)
 
+
+def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    from openpyxl import DEFUSEDXML, load_workbook
+
+    # Entity expansion and external entities are refused by defusedxml, which openpyxl
+    # uses whenever it is installed; never parse a workbook without it.
+    assert DEFUSEDXML, "defusedxml must be installed to read workbooks"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            # Sizes declared in the archive; zipfile reads no more than these.
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(_UNREADABLE_XLSX) from error
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            f"The workbook unpacks to {unpacked // 1024 // 1024} MB; at most "
+            f"{MAX_XLSX_UNPACKED_BYTES // 1024 // 1024} MB can be read. Split it into smaller "
+            "files, or save it as “CSV UTF-8”."
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportFileError(
-            "The file is not a readable Excel .xlsx workbook; open it in Excel and save "
-            "it again as .xlsx or as “CSV UTF-8”."
-        ) from error
+    except _XLSX_ERRORS as error:
+        raise ImportFileError(_UNREADABLE_XLSX) from error
     try:
         sheet = workbook.worksheets[0]
         # Some tools write a wrong sheet size; read what is really there.
         sheet.reset_dimensions()
-        # Empty rows come as empty tuples, so counting gives the row numbers.
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        # Empty rows come as empty tuples, so counting gives the row numbers. One
+        # column past the bound is read, to tell that a row goes past it.
+        yield from enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1)
+    except _XLSX_ERRORS as error:
+        raise ImportFileError(_UNREADABLE_XLSX) from error
     finally:
         workbook.close()
 
@@ -267,6 +339,21 @@ def _columns(header: Sequence[str]) -> list[str]:
     return names
 
 
+def _check_cells(number: int, texts: list[str]) -> None:
+    if len(texts) > MAX_COLUMNS and any(texts[MAX_COLUMNS:]):
+        raise ImportFileError(
+            f"Row {number} has values beyond column {MAX_COLUMNS}; an import file has at "
+            f"most {MAX_COLUMNS} columns (the template's {len(COLUMNS)} are all it needs). "
+            "Remove the columns on the right and upload it again."
+        )
+    for column, text in enumerate(texts, start=1):
+        if len(text) > MAX_CELL_CHARS:
+            raise ImportFileError(
+                f"Row {number}, column {column} holds {len(text)} characters; a cell may hold "
+                f"at most {MAX_CELL_CHARS}. Shorten it and upload the file again."
+            )
+
+
 def read_sheet(*, content: bytes, file_format: str) -> Sheet:
     """The columns and the non-empty rows of a file; ImportFileError if it cannot be
     imported as a whole (unreadable, unknown or missing columns)."""
@@ -276,13 +363,20 @@ def read_sheet(*, content: bytes, file_format: str) -> Sheet:
     first = next(records, None)
     if first is None:
         raise ImportFileError("The file is empty; the first row must name the columns.")
-    columns = _columns([_text(value) for value in first[1]])
+    columns = _columns([_text(value) for value in first[1][: MAX_COLUMNS + 1]])
     width = len(columns)
     rows = []
     for number, cells in records:
         texts = [_text(value) for value in cells]
         if not any(texts):
             continue
+        if len(rows) == MAX_ROWS:
+            raise ImportFileError(
+                f"The file has more than {MAX_ROWS} partners; at most {MAX_ROWS} rows can be "
+                "imported at once. Split the file into smaller files and import them one "
+                "by one."
+            )
+        _check_cells(number, texts)
         texts += [""] * (width - len(texts))
         rows.append(
             SheetRow(
@@ -311,13 +405,14 @@ def import_job_error_report(*, job: ImportJob) -> str:
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(["row", "ref", "field", "message"])
-    for entry in job.errors:
-        for field_name, messages in entry["errors"].items():
+    rows = job.error_rows.values_list("row", "ref", "errors").iterator(chunk_size=2000)
+    for row, ref, errors in rows:
+        for field_name, messages in errors.items():
             for message in messages:
                 writer.writerow(
                     [
-                        entry["row"],
-                        _spreadsheet_safe(entry["ref"]),
+                        row,
+                        _spreadsheet_safe(ref),
                         "" if field_name == ROW_ERROR else field_name,
                         _spreadsheet_safe(message),
                     ]
@@ -649,11 +744,12 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             created_count=0,
             updated_count=0,
             error_count=0,
-            errors=[],
+            attempts=0,
             updated_at=timezone.now(),
         )
         if not started:
             raise ValidationError("This import has already been started.")
+        ImportJobError.objects.filter(job_id=job.pk).delete()
         transaction.on_commit(lambda: import_apply.delay(job.pk))
     job.refresh_from_db(
         fields=[
@@ -662,33 +758,72 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             "created_count",
             "updated_count",
             "error_count",
-            "errors",
+            "attempts",
             "updated_at",
         ]
     )
     return job
 
 
+def _begin_attempt(job_id: int, state: str) -> bool:
+    """Count a run of the job's current step, committed at once (a worker killed
+    later leaves it counted); False, with the job failed, past MAX_ATTEMPTS."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update()
+            .only("state", "attempts", "processed_rows", "total_rows")
+            .filter(pk=job_id, state=state)
+            .first()
+        )
+        if job is None:
+            return False
+        job.attempts += 1
+        ImportJob.objects.filter(pk=job_id).update(attempts=job.attempts, updated_at=timezone.now())
+    if job.attempts <= MAX_ATTEMPTS:
+        return True
+    _fail_job(job_id, _gave_up_message(job, runs=job.attempts - 1))
+    return False
+
+
+def _gave_up_message(job: ImportJob, *, runs: int) -> str:
+    where = f"after row {job.processed_rows} of {job.total_rows}" if job.total_rows else ""
+    if job.state == ImportState.IMPORTING:
+        done = (
+            f"the first {job.processed_rows} rows were imported; import the rest in a new file"
+            if job.processed_rows
+            else "nothing was imported"
+        )
+        step = "import"
+    else:
+        done, step = "nothing was imported", "check"
+    return (
+        f"The {step} was started {runs} times and stopped each time before it finished"
+        f"{' (' + where + ')' if where else ''}: the worker running it died, most likely "
+        f"because the file is too large for it. {done[0].upper()}{done[1:]}. Split the "
+        "file into smaller files and upload them one by one."
+    )
+
+
 def import_job_validate(*, job_id: int) -> ImportJob | None:
     """The dry run: check every row, write no partner, record what the import would do.
 
-    It writes only the job, so a redelivered dry run simply starts again.
+    A redelivered dry run resumes after the last chunk it committed; a job whose
+    check has begun MAX_ATTEMPTS times fails instead of running again.
     """
-    claimed = ImportJob.objects.filter(
-        pk=job_id, state__in=(ImportState.UPLOADED, ImportState.VALIDATING)
-    ).update(
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job_id, state=ImportState.UPLOADED).update(
         state=ImportState.VALIDATING,
         total_rows=0,
         processed_rows=0,
         created_count=0,
         updated_count=0,
         error_count=0,
-        errors=[],
+        attempts=0,
         message="",
-        updated_at=timezone.now(),
+        updated_at=now,
     )
-    if not claimed:
-        return ImportJob.objects.filter(pk=job_id).defer("content").first()
+    if not _begin_attempt(job_id, ImportState.VALIDATING):
+        return ImportJob.objects.filter(pk=job_id).defer("content", "sheet").first()
     try:
         _check_rows(job_id)
     except Exception as error:
@@ -699,13 +834,30 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
             "worker's log.",
         )
         raise
-    return ImportJob.objects.defer("content").get(pk=job_id)
+    return ImportJob.objects.defer("content", "sheet").get(pk=job_id)
+
+
+def _sheet_of(job: ImportJob) -> Sheet:
+    """The job's rows: as the check stored them, or read from the file (once) and
+    stored. ImportFileError if the file cannot be imported."""
+    if job.sheet is not None:
+        return Sheet.load(bytes(job.sheet))
+    sheet = read_sheet(content=bytes(job.content), file_format=job.format)
+    ImportJob.objects.filter(pk=job.pk).update(sheet=sheet.dump(), updated_at=timezone.now())
+    return sheet
+
+
+def _error_rows(job_id: int, errors: list[dict[str, Any]]) -> list[ImportJobError]:
+    return [
+        ImportJobError(job_id=job_id, row=entry["row"], ref=entry["ref"], errors=entry["errors"])
+        for entry in errors
+    ]
 
 
 def _check_rows(job_id: int) -> None:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
-        sheet = read_sheet(content=bytes(job.content), file_format=job.format)
+        sheet = _sheet_of(job)
     except ImportFileError as error:
         _fail_job(job_id, str(error))
         return
@@ -715,48 +867,53 @@ def _check_rows(job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         total_rows=len(sheet.rows), preview=sheet.preview(), updated_at=timezone.now()
     )
-    check = _Pass(
-        job=job,
-        lookups=_Lookups.for_rows(sheet.rows, actor=job.created_by),
-        duplicates=_in_file_duplicates(sheet.rows),
-        dry_run=True,
-    )
-    processed = 0
-    for chunk in _chunks(sheet.rows):
+    lookups = _Lookups.for_rows(sheet.rows, actor=job.created_by)
+    duplicates = _in_file_duplicates(sheet.rows)
+    done = job.processed_rows
+    for chunk in _chunks(sheet.rows, start=done):
+        check = _Pass(job=job, lookups=lookups, duplicates=duplicates, dry_run=True)
         with transaction.atomic():
             check.run(chunk)
             # Nothing should have been written; should a service ever write before
             # saving the partner, it is undone here.
             transaction.set_rollback(True)
-        processed += len(chunk)
-        last = processed == len(sheet.rows)
-        still_checking = ImportJob.objects.filter(pk=job_id, state=ImportState.VALIDATING).update(
-            processed_rows=processed,
-            created_count=check.created,
-            updated_count=check.updated,
-            error_count=len(check.errors),
-            errors=check.errors,
-            updated_at=timezone.now(),
-            **({"state": ImportState.VALIDATED} if last else {}),
-        )
-        if not still_checking:
-            return  # the job was stopped meanwhile
+        last = done + len(chunk) == len(sheet.rows)
+        with transaction.atomic():
+            # Only from where this run found the job: a second delivery running at the
+            # same time cannot count a chunk twice.
+            still_checking = ImportJob.objects.filter(
+                pk=job_id, state=ImportState.VALIDATING, processed_rows=done
+            ).update(
+                processed_rows=done + len(chunk),
+                created_count=F("created_count") + check.created,
+                updated_count=F("updated_count") + check.updated,
+                error_count=F("error_count") + len(check.errors),
+                updated_at=timezone.now(),
+                **({"state": ImportState.VALIDATED, "attempts": 0} if last else {}),
+            )
+            if not still_checking:
+                return  # the job was stopped meanwhile, or another delivery went on
+            ImportJobError.objects.bulk_create(_error_rows(job_id, check.errors))
+        done += len(chunk)
 
 
 def import_job_apply(*, job_id: int) -> ImportJob | None:
     """The import: write every valid row through partner_create / partner_update.
 
     Resumes where a previous delivery stopped (see the module docstring); does
-    nothing to a job that is not importing.
+    nothing to a job that is not importing, and fails a job whose import has begun
+    MAX_ATTEMPTS times already.
     """
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.state != ImportState.IMPORTING:
         return job
+    if not _begin_attempt(job_id, ImportState.IMPORTING):
+        return ImportJob.objects.defer("content", "sheet").get(pk=job_id)
     try:
-        sheet = read_sheet(content=bytes(job.content), file_format=job.format)
+        sheet = _sheet_of(job)
     except ImportFileError as error:
         _fail_job(job_id, str(error))
-        return ImportJob.objects.defer("content").get(pk=job_id)
+        return ImportJob.objects.defer("content", "sheet").get(pk=job_id)
     lookups = _Lookups.for_rows(sheet.rows, actor=job.created_by)
     duplicates = _in_file_duplicates(sheet.rows)
     done = 0
@@ -766,7 +923,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
                 locked = (
                     ImportJob.objects.select_for_update(of=("self",))
                     .select_related("created_by")
-                    .defer("content")
+                    .defer("content", "sheet")
                     .get(pk=job_id)
                 )
                 if locked.state != ImportState.IMPORTING:
@@ -780,7 +937,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
                 locked.created_count += write.created
                 locked.updated_count += write.updated
                 locked.error_count += len(write.errors)
-                locked.errors = [*locked.errors, *write.errors]
+                ImportJobError.objects.bulk_create(_error_rows(job_id, write.errors))
                 if locked.processed_rows >= len(sheet.rows):
                     locked.state = ImportState.DONE
                     locked.finished_at = timezone.now()
@@ -791,7 +948,6 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
                         "created_count",
                         "updated_count",
                         "error_count",
-                        "errors",
                         "state",
                         "finished_at",
                         "updated_at",
@@ -814,15 +970,16 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
 
 def import_job_list() -> QuerySet[ImportJob]:
     """Import jobs, newest first, without their files."""
-    return ImportJob.objects.select_related("created_by").defer("content", "errors", "preview")
+    return ImportJob.objects.select_related("created_by").defer("content", "sheet", "preview")
 
 
 def import_job_get(*, public_id: Any) -> ImportJob:
     """One job by its public id, without its file; ImportJob.DoesNotExist otherwise.
-    Its errors are read when first used: not on every poll of a running job."""
+    Its errors (ImportJobError rows) are read when used: not on every poll of a
+    running job."""
     return (
         ImportJob.objects.select_related("created_by")
-        .defer("content", "errors")
+        .defer("content", "sheet")
         .get(public_id=public_id)
     )
 
@@ -830,13 +987,23 @@ def import_job_get(*, public_id: Any) -> ImportJob:
 # --- tasks --------------------------------------------------------------------------------
 
 
-@app.task(name="partners.import_validate")
+class _ImportTask(app.Task):  # type: ignore[name-defined,misc]
+    """An import task whose deliveries ran out (prm.celery: its worker died each
+    time) fails its job with a message, instead of leaving it "checking" forever."""
+
+    def gave_up(self, job_id: int, *args: Any, **kwargs: Any) -> None:
+        job = ImportJob.objects.filter(pk=job_id).defer("content", "sheet").first()
+        if job is not None and job.is_running:
+            _fail_job(job_id, _gave_up_message(job, runs=job.attempts))
+
+
+@app.task(name="partners.import_validate", base=_ImportTask)
 def import_validate(job_id: int) -> str | None:
     job = import_job_validate(job_id=job_id)
     return job.state if job else None
 
 
-@app.task(name="partners.import_apply")
+@app.task(name="partners.import_apply", base=_ImportTask)
 def import_apply(job_id: int) -> str | None:
     job = import_job_apply(job_id=job_id)
     return job.state if job else None

@@ -8,6 +8,7 @@ lifecycle whose every transition is recorded. Every change is audited
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -281,8 +282,12 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    # [{"row": spreadsheet row number (header = 1), "ref": ..., "errors": {field: [messages]}}]
-    errors = models.JSONField(default=list, blank=True)
+    # Runs of the current step (check or import) that began; a run whose worker died
+    # leaves its count, so a file that keeps killing workers fails instead of looping.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The file's rows as the check read them (JSON), so that the file is parsed once:
+    # a resumed check and the import read these instead.
+    sheet = models.BinaryField(null=True, blank=True)
     # {"columns": [...], "rows": [{"row": n, "values": [...]}]}: the first rows, as read.
     preview = models.JSONField(default=dict, blank=True)
     # What stopped the whole job (unreadable file, unknown columns), for people.
@@ -314,3 +319,29 @@ class ImportJob(models.Model):
     @property
     def valid_rows(self) -> int:
         return self.created_count + self.updated_count
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The rows with errors, in file order:
+        [{"row": spreadsheet row number (header = 1), "ref": ..., "errors": {field: [...]}}]."""
+        return [
+            {"row": row, "ref": ref, "errors": errors}
+            for row, ref, errors in self.error_rows.values_list("row", "ref", "errors")
+        ]
+
+
+class ImportJobError(models.Model):
+    """One row of an import file with errors. Appended chunk by chunk as the job
+    goes, so that checking a file costs the same per row however long it is."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="error_rows")
+    row = models.PositiveIntegerField("row number (the header is row 1)")
+    ref = models.CharField(max_length=255, blank=True)
+    errors = models.JSONField(default=dict)  # {field or "__all__": [messages]}
+
+    class Meta:
+        ordering = ["job", "row", "id"]
+        indexes = [models.Index(fields=["job", "row"], name="partners_importerror_job_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row} of {self.job_id}"
