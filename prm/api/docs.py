@@ -104,3 +104,9 @@ class SchemaView(SpectacularAPIView):
 class DocsView(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        # The set-up script's URL is this page's path alone: drf-spectacular would
+        # otherwise write the caller's whole query string back into the page.
+        self.url_self = request.path
+        return super().get(request, *args, **kwargs)
