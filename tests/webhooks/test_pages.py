@@ -109,3 +109,22 @@ def test_redeliver_and_disable_from_the_delivery_log(
 
 def test_managers_do_not_manage_webhooks(alpha_manager: Any) -> None:
     assert alpha_manager.get("/settings/webhooks/new/").status_code == 403
+
+
+def test_the_settings_page_lists_webhooks_in_its_body_not_its_title(
+    alpha_admin: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    # given a subscription
+    with in_tenant(tenant_a):
+        subscription = Subscription.objects.create(
+            url="http://127.0.0.1:9/listed", events=["partner.created"], secret="whsec_x"
+        )
+    # when an admin opens the settings page
+    page = alpha_admin.get("/settings/").content.decode()
+    # then the webhooks section is in the page's body, and the title is only a title
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "Webhooks" not in title
+    assert "<" not in title
+    body = page.split("<body", 1)[1]
+    assert 'id="webhooks-heading"' in body
+    assert subscription.url in body
