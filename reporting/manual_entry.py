@@ -19,15 +19,24 @@ CALLS = "calls"
 CONTACTS = "contacts"
 
 
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A browser's date-and-time picker: its value must be `YYYY-MM-DDTHH:MM` (a
+    localised "Dec. 2, 2026, 6:35 p.m." is dropped by the browser, so the default
+    time never showed)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 class CallEntryForm(forms.Form):
     direction = forms.ChoiceField(choices=CallDirection.choices)
     counterpart = forms.ChoiceField(
         choices=Counterpart.choices, help_text="Channel team: a call between you and the partner."
     )
     duration_minutes = forms.DecimalField(min_value=0, max_value=1440, decimal_places=1, initial=5)
-    occurred_at = forms.DateTimeField(
-        initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    occurred_at = forms.DateTimeField(initial=timezone.now, widget=LocalDateTimeInput())
 
     def row(self) -> dict[str, Any]:
         """The cleaned input as an ingestion row of kind "calls", without its partner."""
@@ -45,11 +54,9 @@ class ContactEntryForm(forms.Form):
     created_at = forms.DateTimeField(
         label="Generated at",
         initial=timezone.now,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=LocalDateTimeInput(),
     )
-    converted_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    converted_at = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
 
     def row(self) -> dict[str, Any]:
         """The cleaned input as an ingestion row of kind "contacts", without its partner."""

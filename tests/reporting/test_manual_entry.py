@@ -1,5 +1,6 @@
 """Manual entry of calls and contacts goes through the ingestion service."""
 
+import re
 from typing import Any
 
 import pytest
@@ -66,3 +67,19 @@ def test_an_invalid_contact_shows_the_service_error_and_stores_nothing(
 def test_partner_users_cannot_enter_activity(alpha_partner: Any) -> None:
     assert alpha_partner.get("/activity/calls/new/").status_code == 403
     assert alpha_partner.get("/activity/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/activity/calls/new/", "occurred_at"), ("/activity/contacts/new/", "created_at")],
+)
+def test_the_time_field_starts_at_now_in_the_form_a_browser_takes(
+    alpha_manager: Any, path: str, field: str
+) -> None:
+    # when a manager opens the form
+    page = alpha_manager.get(path).content.decode()
+    # then its date-and-time picker holds now, written as a datetime-local value
+    # (a browser drops "Dec. 2, 2026, 6:35 p.m.", leaving the field empty)
+    match = re.search(rf'<input type="datetime-local" name="{field}"[^>]* value="([^"]*)"', page)
+    assert match is not None, page
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", match.group(1))
