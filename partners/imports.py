@@ -365,7 +365,7 @@ def read_sheet(*, content: bytes, file_format: str) -> Sheet:
         raise ImportFileError("The file is empty; the first row must name the columns.")
     columns = _columns([_text(value) for value in first[1][: MAX_COLUMNS + 1]])
     width = len(columns)
-    rows = []
+    rows: list[SheetRow] = []
     for number, cells in records:
         texts = [_text(value) for value in cells]
         if not any(texts):
@@ -987,7 +987,7 @@ def import_job_get(*, public_id: Any) -> ImportJob:
 # --- tasks --------------------------------------------------------------------------------
 
 
-class _ImportTask(app.Task):  # type: ignore[name-defined,misc]
+class _ImportTask(app.Task):
     """An import task whose deliveries ran out (prm.celery: its worker died each
     time) fails its job with a message, instead of leaving it "checking" forever."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from reporting.bodies import BodyNotParsable, BodyTooLarge, csv_rows, json_rows
 @contextmanager
 def bounds(**values: int) -> Iterator[None]:
     """The module's bounds and chunk size set for a block (names as in the module)."""
-    with mock.patch.multiple(bodies, **values):
+    with mock.patch.multiple(bodies, **values):  # type: ignore[call-overload]
         yield
 
 
@@ -30,7 +30,7 @@ def read_json(body: bytes) -> list[Any]:
     return list(json_rows(io.BufferedReader(io.BytesIO(body))))
 
 
-def read_csv(body: bytes) -> list[dict[str, Any]]:
+def read_csv(body: bytes) -> list[Mapping[str, Any]]:
     return list(csv_rows(io.BufferedReader(io.BytesIO(body))))
 
 

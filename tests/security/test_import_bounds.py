@@ -286,7 +286,7 @@ def test_an_upload_over_the_limit_is_refused_from_its_content_length_unread(
         data=b"",
         CONTENT_TYPE="multipart/form-data; boundary=xyz",
         CONTENT_LENGTH=str(200 * 1024 * 1024),
-        **{"wsgi.input": Body(b"--xyz\r\n" + b"x" * 100_000)},
+        **{"wsgi.input": Body(b"--xyz\r\n" + b"x" * 100_000)},  # type: ignore[arg-type]
     )
 
     # then it is a 413 that says the limit and how to go on, and nothing was read
@@ -496,7 +496,11 @@ def test_an_import_whose_real_worker_is_sigkilled_resumes_and_stops_after_three_
             worker.wait_ready()
             before = progress()[1]
             deliver()
-            wait_for(lambda before=before: progress()[1] >= before + 200, timeout=120)
+
+            def moved_on(before: int = before) -> bool:
+                return progress()[1] >= before + 200
+
+            wait_for(moved_on, timeout=120)
             worker.kill()
             assert worker.process.returncode == -signal.SIGKILL
             positions.append(progress())

@@ -52,7 +52,7 @@ def post_stream(client: TenantClient, body: bytes, content_type: str) -> tuple[A
         data=b"",
         CONTENT_TYPE=content_type,
         CONTENT_LENGTH=str(len(body)),
-        **{"wsgi.input": stream},
+        **{"wsgi.input": stream},  # type: ignore[arg-type]
     )
     return response, stream.read_bytes
 
