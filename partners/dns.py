@@ -11,7 +11,6 @@ names or addresses.
 from __future__ import annotations
 
 import ipaddress
-import socket
 import time
 from dataclasses import dataclass, field
 
@@ -20,7 +19,8 @@ import dns.name
 import dns.nameserver
 import dns.rdatatype
 import dns.resolver
-from django.conf import settings
+
+from prm.resolver import resolver
 
 
 class DnsStatus:
@@ -65,36 +65,6 @@ def is_ip_address(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _parse_nameserver(entry: str) -> tuple[str, int]:
-    entry = entry.strip()
-    if entry.startswith("["):  # [IPv6]:port
-        host, _, rest = entry[1:].partition("]")
-        port = rest.lstrip(":")
-    elif entry.count(":") == 1:
-        host, port = entry.split(":")
-    else:
-        host, port = entry, ""
-    return host, int(port) if port else 53
-
-
-def resolver() -> dns.resolver.Resolver:
-    configured = [entry for entry in settings.PRM_DNS_NAMESERVERS if entry.strip()]
-    result = dns.resolver.Resolver(configure=not configured)
-    if configured:
-        nameservers: list[str | dns.nameserver.Nameserver] = []
-        for entry in configured:
-            host, port = _parse_nameserver(entry)
-            if not is_ip_address(host):
-                host = str(socket.getaddrinfo(host, port, proto=socket.IPPROTO_UDP)[0][4][0])
-            nameservers.append(dns.nameserver.Do53Nameserver(host, port))
-        result.nameservers = nameservers
-    lifetime = float(getattr(settings, "PRM_DNS_LIFETIME", 4.0))
-    result.lifetime = lifetime
-    result.timeout = min(lifetime, 2.0)
-    result.cache = None  # a re-check must ask again
-    return result
 
 
 def lookup_nameservers(domain: str) -> Lookup:

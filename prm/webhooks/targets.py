@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 import string
 import time
 from dataclasses import dataclass
@@ -47,6 +46,8 @@ import dns.rdatatype
 import dns.resolver
 import idna
 from django.conf import settings
+
+from prm.resolver import resolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -316,37 +317,3 @@ def resolve(host: str) -> tuple[IPAddress, ...]:
             f"{host} has no address in DNS; check the receiver's host name.", NOT_RESOLVED
         )
     return tuple(found)
-
-
-def resolver() -> dns.resolver.Resolver:
-    """A resolver on `settings.PRM_DNS_NAMESERVERS` (`host[:port]` entries; none = the
-    system's), within `settings.PRM_DNS_LIFETIME` seconds, without a cache (a
-    delivery must see what DNS says now)."""
-    configured = [entry.strip() for entry in settings.PRM_DNS_NAMESERVERS if entry.strip()]
-    result = dns.resolver.Resolver(configure=not configured)
-    if configured:
-        nameservers: list[str | dns.nameserver.Nameserver] = []
-        for entry in configured:
-            host, port = _nameserver(entry)
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                host = str(socket.getaddrinfo(host, port, proto=socket.IPPROTO_UDP)[0][4][0])
-            nameservers.append(dns.nameserver.Do53Nameserver(host, port))
-        result.nameservers = nameservers
-    lifetime = float(settings.PRM_DNS_LIFETIME)
-    result.lifetime = lifetime
-    result.timeout = min(lifetime, 2.0)
-    result.cache = None
-    return result
-
-
-def _nameserver(entry: str) -> tuple[str, int]:
-    if entry.startswith("["):  # [IPv6]:port
-        host, _, rest = entry[1:].partition("]")
-        port = rest.lstrip(":")
-    elif entry.count(":") == 1:
-        host, port = entry.split(":")
-    else:
-        host, port = entry, ""
-    return host, int(port) if port else 53
