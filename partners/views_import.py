@@ -64,7 +64,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
                 "field": "" if name == ROW_ERROR else name,
                 "message": message,
             }
-            for entry in job.errors[:ERRORS_SHOWN]
+            for entry in job.error_rows.values("row", "ref", "errors")[:ERRORS_SHOWN]
             for name, field_messages in entry["errors"].items()
             for message in field_messages
         ]

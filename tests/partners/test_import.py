@@ -889,13 +889,13 @@ def test_ten_thousand_rows_with_three_bad_ones_on_the_worker(
     with in_tenant(tenant_a):
         job.refresh_from_db()
         assert Partner.objects.filter(ref__startswith=prefix).count() == 9_997
+        errors = errors_by_row(job)
     assert (job.total_rows, job.created_count, job.updated_count, job.error_count) == (
         BIG_ROWS,
         9_997,
         0,
         3,
     )
-    errors = errors_by_row(job)
     assert set(errors) == set(bad)
     assert "not a valid phone number" in errors[1236]["phone"][0]
     assert "without http://" in errors[5680]["domain"][0]
