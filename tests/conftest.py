@@ -32,6 +32,8 @@ from prm.tenancy.db import tenant_connection
 from tests.dns_server import ZoneServer
 from tests.factories import DEFAULT_PASSWORD, ApiKeyFactory, PartnerFactory, UserFactory
 
+pytest_plugins = ["tests.webhooks.fixtures"]
+
 connection = tenant_connection()
 
 TENANT_SLUGS = ("alpha", "beta")
@@ -533,3 +535,33 @@ def live_server_url(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+# --- workers and a Redis of a test's own ------------------------------------------------
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Any]]:
+    """Workers (tests.reporting.workers.Worker) a test starts; stopped afterwards,
+    whatever happened."""
+    started: list[Any] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path, settings: Any) -> Iterator[Any]:
+    """A Redis of the test's own (tests.reporting.workers.PrivateRedis) as this
+    process's cache and broker, and its workers' (the shared one serves other test
+    runs and must not be stopped)."""
+    from tests.reporting.workers import PrivateRedis, broker
+
+    redis = PrivateRedis(tmp_path).start()
+    settings.REDIS_URL = redis.url()
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis.url()}}
+    try:
+        with broker(redis.url()):
+            yield redis
+    finally:
+        redis.stop()

@@ -8,7 +8,6 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,15 +147,6 @@ def test_the_worker_folds_what_was_ingested(committed_alpha: CommittedAlpha, ten
 # --- a worker killed in the middle of a fold --------------------------------------------------
 
 
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    """Workers a test starts; stopped afterwards, whatever happened."""
-    started: list[Worker] = []
-    yield started
-    for worker in started:
-        worker.stop()
-
-
 def test_a_worker_killed_mid_fold_leaves_the_rollups_exact(
     committed_alpha: CommittedAlpha, tenant_a: Any, tmp_path: Path, workers: list[Worker]
 ) -> None:
@@ -239,22 +229,6 @@ def test_a_worker_killed_mid_fold_leaves_the_rollups_exact(
 
 
 # --- Redis gone during ingestion --------------------------------------------------------------
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path, settings: Any) -> Iterator[PrivateRedis]:
-    """A Redis of the test's own as this process's cache and broker (the shared one
-    serves other test runs and must not be stopped)."""
-    redis = PrivateRedis(tmp_path).start()
-    settings.REDIS_URL = redis.url()
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "LOCATION": redis.url()},
-    }
-    try:
-        with broker(redis.url()):
-            yield redis
-    finally:
-        redis.stop()
 
 
 def test_ingestion_answers_while_redis_is_down_and_rollups_catch_up(

@@ -12,7 +12,7 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from tests.reporting.workers import (
     PrivateRedis,
     Worker,
     backends,
-    broker,
     side_connection,
     start_worker,
 )
@@ -58,27 +57,6 @@ def partners_csv(prefix: str, rows: int) -> bytes:
             ]
         )
     return out.getvalue().encode()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path, settings: Any) -> Iterator[PrivateRedis]:
-    """A Redis of the test's own as this process's cache and broker, and its workers'."""
-    redis = PrivateRedis(tmp_path).start()
-    settings.REDIS_URL = redis.url()
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis.url()}}
-    try:
-        with broker(redis.url()):
-            yield redis
-    finally:
-        redis.stop()
-
-
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for worker in started:
-        worker.stop()
 
 
 # --- tenant shares -----------------------------------------------------------------------

@@ -52,7 +52,7 @@ from tests.partners.test_import import (
 )
 from tests.partners.test_import import alpha as alpha  # the fixtures
 from tests.partners.test_import import manager as manager
-from tests.reporting.workers import PrivateRedis, Worker, broker, start_worker
+from tests.reporting.workers import PrivateRedis, Worker, start_worker
 from tests.waiting import wait_for
 
 # --- workbooks that cost far more than they weigh ----------------------------------------
@@ -418,19 +418,6 @@ def test_the_task_that_celery_gives_up_on_fails_its_job(manager: User) -> None:
     job.refresh_from_db()
     assert job.state == ImportState.FAILED
     assert "The check was started 2 times" in job.message
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path, settings: Any) -> Iterator[PrivateRedis]:
-    """A Redis of the test's own as broker of this process and of its workers."""
-    redis = PrivateRedis(tmp_path).start()
-    settings.REDIS_URL = redis.url()
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis.url()}}
-    try:
-        with broker(redis.url()):
-            yield redis
-    finally:
-        redis.stop()
 
 
 def test_an_import_whose_real_worker_is_sigkilled_resumes_and_stops_after_three_runs(

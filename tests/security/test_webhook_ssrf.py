@@ -26,19 +26,11 @@ from django.core.exceptions import ValidationError
 
 from prm.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
 from prm.webhooks.services import delivery_attempt, subscription_create, webhook_emit
-from tests.webhooks.receivers import Answers, Listener, Receiver, dns_answers
+from tests.webhooks.receivers import Answers, Listener, Receiver
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_ADDRESS = "93.184.215.14"  # a public address; nothing in these tests connects to it
-
-
-@pytest.fixture
-def webhook_dns(settings: Any) -> Iterator[Answers]:
-    with dns_answers() as (answers, address):
-        settings.PRM_DNS_NAMESERVERS = [address]
-        settings.PRM_DNS_LIFETIME = 1.0
-        yield answers
 
 
 @pytest.fixture
@@ -366,19 +358,6 @@ def test_a_silent_or_trickling_receiver_reads_timed_out_within_the_timeout(
         assert (attempt.status_code, attempt.error) == (None, "timed out")
         assert took < 2.5
         assert listener.connections == 1
-
-
-@pytest.fixture
-def listener_factory() -> Iterator[Any]:
-    listeners: list[Listener] = []
-
-    def make(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Listener:
-        listeners.append(Listener(host, port, **options))
-        return listeners[-1]
-
-    yield make
-    for listener in listeners:
-        listener.close()
 
 
 def test_a_garbled_answer_or_a_non_tls_receiver_reads_as_a_category(

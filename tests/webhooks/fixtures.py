@@ -1,4 +1,5 @@
-"""Receivers, listening sockets and a DNS server on loopback for the webhook tests."""
+"""Receivers, listening sockets and a DNS server on loopback for the webhook tests
+(tests/webhooks and tests/security): a plugin that tests/conftest.py loads."""
 
 from __future__ import annotations
 
