@@ -22,6 +22,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import translation
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -105,6 +106,7 @@ class DocsView(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
 
+    @extend_schema(exclude=True)  # a page, not an operation (as drf-spectacular's own get)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         # The set-up script's URL is this page's path alone: drf-spectacular would
         # otherwise write the caller's whole query string back into the page.
