@@ -83,3 +83,25 @@ def test_the_time_field_starts_at_now_in_the_form_a_browser_takes(
     match = re.search(rf'<input type="datetime-local" name="{field}"[^>]* value="([^"]*)"', page)
     assert match is not None, page
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", match.group(1))
+
+
+def test_a_field_sent_empty_comes_back_empty_with_its_error(alpha_manager: Any) -> None:
+    # when a manager sends the call form with its time and duration left empty
+    response = alpha_manager.post(
+        "/activity/calls/new/",
+        {
+            "direction": "made",
+            "counterpart": "channel_team",
+            "duration_minutes": "",
+            "occurred_at": "",
+        },
+    )
+    page = response.content.decode()
+    # then the form comes back with the errors, and the fields empty (not "None")
+    assert response.status_code == 200
+    for field in ("occurred_at", "duration_minutes"):
+        match = re.search(rf'<input type="[^"]+" name="{field}"[^>]*>', page)
+        assert match is not None, field
+        assert 'value="None"' not in match.group(0)
+        assert 'value=""' in match.group(0), match.group(0)
+    assert "This field is required." in page
