@@ -68,7 +68,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PureWindowsPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -400,23 +400,34 @@ def _spreadsheet_safe(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+class ErrorLine(NamedTuple):
+    row: int  # as a spreadsheet numbers it (the header is row 1)
+    ref: str
+    field: str  # "" for an error of the row as a whole
+    message: str
+
+
+def import_job_error_lines(*, job: ImportJob, rows: int | None = None) -> Iterator[ErrorLine]:
+    """The job's errors one message a line, in file order: of every row with errors,
+    or of the first `rows` of them."""
+    entries = job.error_rows.values_list("row", "ref", "errors")
+    if rows is not None:
+        entries = entries[:rows]
+    for row, ref, errors in entries.iterator(chunk_size=2000):
+        for field_name, messages in errors.items():
+            for message in messages:
+                yield ErrorLine(row, ref, "" if field_name == ROW_ERROR else field_name, message)
+
+
 def import_job_error_report(*, job: ImportJob) -> str:
     """The job's errors as CSV: one line per message, with the row number people see."""
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(["row", "ref", "field", "message"])
-    rows = job.error_rows.values_list("row", "ref", "errors").iterator(chunk_size=2000)
-    for row, ref, errors in rows:
-        for field_name, messages in errors.items():
-            for message in messages:
-                writer.writerow(
-                    [
-                        row,
-                        _spreadsheet_safe(ref),
-                        "" if field_name == ROW_ERROR else field_name,
-                        _spreadsheet_safe(message),
-                    ]
-                )
+    for line in import_job_error_lines(job=job):
+        writer.writerow(
+            [line.row, _spreadsheet_safe(line.ref), line.field, _spreadsheet_safe(line.message)]
+        )
     return output.getvalue()
 
 

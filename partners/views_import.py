@@ -22,8 +22,8 @@ from .imports import (
     COLUMN_HELP,
     MAX_FILE_BYTES,
     REQUIRED_COLUMNS,
-    ROW_ERROR,
     import_job_create,
+    import_job_error_lines,
     import_job_error_report,
     import_job_get,
     import_job_list,
@@ -57,17 +57,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     context: dict[str, Any] = {"job": job}
     if not job.is_running:
         # Errors are read only once the job stands still, not on every poll.
-        context["error_lines"] = [
-            {
-                "row": entry["row"],
-                "ref": entry["ref"],
-                "field": "" if name == ROW_ERROR else name,
-                "message": message,
-            }
-            for entry in job.error_rows.values("row", "ref", "errors")[:ERRORS_SHOWN]
-            for name, field_messages in entry["errors"].items()
-            for message in field_messages
-        ]
+        context["error_lines"] = list(import_job_error_lines(job=job, rows=ERRORS_SHOWN))
         context["errors_cut"] = job.error_count > ERRORS_SHOWN
         context["errors_shown"] = ERRORS_SHOWN
     return context
