@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SlasConfig(AppConfig):
     name = "slas"
     verbose_name = "SLA policies"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

@@ -4,7 +4,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,6 +19,8 @@ API_KEY_PREFIX = "prm_"
 # Recording every use would turn each API read into a write; once a minute is enough
 # to tell a live key from a dead one.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# "Leave as it is" for optional arguments whose None means something (the default).
+UNCHANGED: Any = object()
 
 
 def user_create(
@@ -53,11 +57,29 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def rate_limit_errors(rate_limit: object) -> list[str]:
+    """What is wrong with a limit in requests a minute (None: the default), if anything."""
+    if rate_limit is None:
+        return []
+    ceiling = settings.PRM_API_RATE_MAX_PER_MINUTE
+    if isinstance(rate_limit, bool) or not isinstance(rate_limit, int):
+        return ["Give the limit as a whole number of requests a minute, or leave it empty."]
+    if not 1 <= rate_limit <= ceiling:
+        return [f"The limit must be between 1 and {ceiling} requests a minute."]
+    return []
+
+
 def api_key_create(
-    *, name: str, scopes: list[str], created_by: User | None = None
+    *,
+    name: str,
+    scopes: list[str],
+    created_by: User | None = None,
+    rate_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key and its clear text, which is never stored and cannot be shown again."""
     errors: dict[str, list[str]] = {}
+    if problems := rate_limit_errors(rate_limit):
+        errors["rate_limit"] = problems
     name = (name or "").strip()
     if not name:
         errors["name"] = ["Give the key a name that says what uses it."]
@@ -85,8 +107,32 @@ def api_key_create(
             scopes=sorted(set(scopes)),
             user=service_user,
             created_by=created_by,
+            rate_limit=rate_limit,
         )
     return api_key, key
+
+
+def api_key_update(
+    *, api_key: ApiKey, name: str | None = None, rate_limit: Any = UNCHANGED
+) -> ApiKey:
+    """Rename a key or set its rate limit (`rate_limit=None`: the tenant's default)."""
+    errors: dict[str, list[str]] = {}
+    fields = []
+    if name is not None:
+        if not name.strip():
+            errors["name"] = ["Give the key a name that says what uses it."]
+        api_key.name = name.strip()
+        fields.append("name")
+    if rate_limit is not UNCHANGED:
+        if problems := rate_limit_errors(rate_limit):
+            errors["rate_limit"] = problems
+        api_key.rate_limit = rate_limit
+        fields.append("rate_limit")
+    if errors:
+        raise ValidationError(errors)
+    if fields:
+        api_key.save(update_fields=[*fields, "updated_at"])
+    return api_key
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:

@@ -35,6 +35,7 @@ API_KEY: dict[str, Any] = {
     "name": "ERP sync",
     "prefix": "5b958432b421",
     "scopes": ["read", "write"],
+    "rate_limit": None,
     "is_active": True,
     "created_by": "admin@demo.test",
     "created_at": "2026-11-02T14:02:51.160834Z",
@@ -49,7 +50,26 @@ API_KEY_CREATE_EXAMPLES = [
         "A read-write key",
         value={"name": "ERP sync", "scopes": ["read", "write"]},
         request_only=True,
-    )
+    ),
+    OpenApiExample(
+        "A key with a budget of its own",
+        value={"name": "Nightly CRM import", "scopes": ["read", "write"], "rate_limit": 6000},
+        request_only=True,
+        description="6,000 requests a minute instead of the tenant's default.",
+    ),
+]
+
+API_KEY_UPDATE_EXAMPLES = [
+    OpenApiExample(
+        "Raise a key's rate limit",
+        value={"rate_limit": 6000},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Back to the tenant's default",
+        value={"rate_limit": None},
+        request_only=True,
+    ),
 ]
 
 API_KEY_CREATED_EXAMPLES = [

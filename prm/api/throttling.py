@@ -3,23 +3,51 @@ Retry-After.
 
 The counters live in the cache, whose keys carry the tenant's schema, so each
 tenant's keys have their own budget. If the cache is down, requests pass: a rate
-limit must not take the API down with it.
+limit must not take the API down with it. A key's budget is its own `rate_limit`,
+else its tenant's `api_rate_limit`, else PRM_API_RATE_PER_KEY (requests a minute for
+the first two); PRM_API_RATE_LIMITS_ENABLED=false lifts every limit.
 """
 
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from prm.accounts.models import ApiKey
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+class RateThrottle(SimpleRateThrottle):
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if not settings.PRM_API_RATE_LIMITS_ENABLED:
+            return True
+        return super().allow_request(request, view)
+
+
+def key_rate(api_key: ApiKey) -> str:
+    """The budget of one key, "N/minute" or the platform's PRM_API_RATE_PER_KEY."""
+    if api_key.rate_limit is not None:
+        return f"{api_key.rate_limit}/minute"
+    tenant_limit = getattr(getattr(connection, "tenant", None), "api_rate_limit", None)
+    if tenant_limit is not None:
+        return f"{tenant_limit}/minute"
+    return str(settings.PRM_API_RATE_PER_KEY)
+
+
+class ApiKeyRateThrottle(RateThrottle):
     scope = "api_key"
 
     def get_rate(self) -> str:
         return str(settings.PRM_API_RATE_PER_KEY)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        # The rate depends on the key, which DRF's __init__ (calling get_rate()) does
+        # not know yet.
+        if isinstance(request.auth, ApiKey):
+            self.rate = key_rate(request.auth)
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, ApiKey):
@@ -27,7 +55,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return None
 
 
-class AnonymousRateThrottle(SimpleRateThrottle):
+class AnonymousRateThrottle(RateThrottle):
     """Callers with neither a key nor a session, per address, on the public endpoints
     that cost something (the OpenAPI document). The address is the socket's, or the
     one REST_FRAMEWORK["NUM_PROXIES"] trusted proxies put in X-Forwarded-For: a
@@ -44,7 +72,7 @@ class AnonymousRateThrottle(SimpleRateThrottle):
         return f"throttle:anonymous:{self.get_ident(request)}"
 
 
-class SessionUserRateThrottle(SimpleRateThrottle):
+class SessionUserRateThrottle(RateThrottle):
     scope = "session_user"
 
     def get_rate(self) -> str:

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from prm.accounts.models import ApiKey, Scope, User
 from prm.accounts.selectors import api_key_list
-from prm.accounts.services import api_key_create, api_key_revoke
+from prm.accounts.services import UNCHANGED, api_key_create, api_key_revoke, api_key_update
 
 from . import examples
 from .permissions import IsTenantAdmin
@@ -56,6 +56,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "name",
             "prefix",
             "scopes",
+            "rate_limit",
             "is_active",
             "created_by",
             "created_at",
@@ -70,6 +71,23 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False
+    )
+    rate_limit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Requests a minute for this key; null or absent: the tenant's default.",
+    )
+
+
+@extend_schema_serializer(examples=examples.API_KEY_UPDATE_EXAMPLES)
+class ApiKeyUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    rate_limit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Requests a minute for this key; null: the tenant's default.",
     )
 
 
@@ -88,9 +106,11 @@ class ApiKeyViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Tenant administrators list, create and revoke the tenant's API keys."""
+    """Tenant administrators list, create, rename, limit and revoke the tenant's API
+    keys."""
 
     permission_classes = [IsTenantAdmin]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = ApiKeySerializer
     filterset_fields = ["revoked_at"]
     ordering_fields = ["created_at", "last_used_at", "name"]
@@ -107,10 +127,26 @@ class ApiKeyViewSet(
             name=data.validated_data["name"],
             scopes=data.validated_data["scopes"],
             created_by=request.user,  # type: ignore[arg-type]
+            rate_limit=data.validated_data.get("rate_limit"),
         )
         body = ApiKeySerializer(api_key).data
         body["key"] = key
         return Response(body, status=201)
+
+    @extend_schema(
+        request=ApiKeyUpdateSerializer,
+        responses=ApiKeySerializer,
+        summary="Rename an API key or set its rate limit",
+    )
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        data = ApiKeyUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        api_key = api_key_update(
+            api_key=self.get_object(),
+            name=data.validated_data.get("name"),
+            rate_limit=data.validated_data.get("rate_limit", UNCHANGED),
+        )
+        return Response(ApiKeySerializer(api_key).data)
 
     @extend_schema(summary="Revoke an API key (it stops working at once)")
     def destroy(self, request: Request, *args, **kwargs) -> Response:

@@ -423,8 +423,14 @@ if PRM_DEMO_LIVE_TENANTS:
         "schedule": 10.0,
         "args": ["reporting.demo_live"],
     }
-# Requests per API key and per signed-in user ("N/second|minute|hour|day").
+# Requests per API key and per signed-in user ("N/second|minute|hour|day"). A tenant's
+# own default for its keys (Tenant.api_rate_limit) and one key's limit
+# (ApiKey.rate_limit), both in requests a minute, replace PRM_API_RATE_PER_KEY; neither
+# may exceed PRM_API_RATE_MAX_PER_MINUTE. PRM_API_RATE_LIMITS_ENABLED=false lifts every
+# API rate limit (a load test, a fuzzer on a test instance), never in production.
+PRM_API_RATE_LIMITS_ENABLED = env.bool("PRM_API_RATE_LIMITS_ENABLED", default=True)
 PRM_API_RATE_PER_KEY = env.str("PRM_API_RATE_PER_KEY", default="1200/minute")
+PRM_API_RATE_MAX_PER_MINUTE = env.int("PRM_API_RATE_MAX_PER_MINUTE", default=60000)
 PRM_API_RATE_PER_USER = env.str("PRM_API_RATE_PER_USER", default="600/minute")
 # Anonymous requests per address to the public endpoints that cost CPU (/api/schema/).
 PRM_API_RATE_ANONYMOUS = env.str("PRM_API_RATE_ANONYMOUS", default="30/minute")

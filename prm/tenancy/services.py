@@ -7,6 +7,7 @@ copy instead of replaying every migration (bench/provision.py).
 """
 
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,9 +17,10 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from prm.accounts.models import Role, User
-from prm.accounts.services import user_create
+from prm.accounts.services import rate_limit_errors, user_create
 
 from .models import RESERVED_SLUGS, Domain, Tenant, slug_validator
+from .signals import tenant_provisioned
 
 TEMPLATE_SLUG = "tenant-template"
 
@@ -69,10 +71,19 @@ class TenantAdmin:
 
 
 def tenant_validate(
-    *, slug: str, name: str, admin: TenantAdmin | None = None
+    *,
+    slug: str,
+    name: str,
+    admin: TenantAdmin | None = None,
+    time_zone: str = "UTC",
+    api_rate_limit: int | None = None,
 ) -> dict[str, list[str]]:
     """Every problem with the input, by field; empty when it can be provisioned."""
     errors: dict[str, list[str]] = {}
+    if time_zone not in available_timezones():
+        errors["time_zone"] = [f'"{time_zone}" is not a time zone; use a name like Europe/Berlin.']
+    if problems := rate_limit_errors(api_rate_limit):
+        errors["api_rate_limit"] = problems
     try:
         slug_validator(slug)
     except ValidationError as error:
@@ -119,13 +130,18 @@ def tenant_provision(
     admin: TenantAdmin | None = None,
     time_zone: str = "UTC",
     currency: str = "USD",
+    api_rate_limit: int | None = None,
 ) -> Tenant:
     """Create a tenant served at <slug>.<base domain>, with its admin user.
 
     Validates everything first; if anything fails after the schema exists, the schema
     and the rows are removed again, so a failed provisioning leaves nothing behind.
+    The apps then set the new tenant up (the `tenant_provisioned` signal, sent inside
+    its schema: the default SLA policy takes the tenant's time zone, for one).
     """
-    errors = tenant_validate(slug=slug, name=name, admin=admin)
+    errors = tenant_validate(
+        slug=slug, name=name, admin=admin, time_zone=time_zone, api_rate_limit=api_rate_limit
+    )
     if errors:
         raise ProvisioningError(errors)
 
@@ -138,17 +154,31 @@ def tenant_provision(
             name=name.strip(),
             time_zone=time_zone,
             currency=currency,
+            api_rate_limit=api_rate_limit,
         )
         try:
             tenant.save(verbosity=0)
             with transaction.atomic():
                 Domain.objects.create(domain=host_for(slug), tenant=tenant, is_primary=True)
-            if admin is not None:
-                with schema_context(tenant.schema_name):
+            with schema_context(tenant.schema_name), transaction.atomic():
+                if admin is not None:
                     user_create(email=admin.email, password=admin.password, role=Role.ADMIN)
+                tenant_provisioned.send(sender=Tenant, tenant=tenant)
         except Exception:
             tenant_delete(tenant=tenant)
             raise
+    return tenant
+
+
+def tenant_rate_limit_set(*, tenant: Tenant, api_rate_limit: int | None) -> Tenant:
+    """Requests a minute for each of the tenant's keys without a limit of their own
+    (None: the platform's default)."""
+    if problems := rate_limit_errors(api_rate_limit):
+        raise ValidationError({"api_rate_limit": problems})
+    with schema_context(get_public_schema_name()):
+        tenant.api_rate_limit = api_rate_limit
+        # save() sends post_save, which clears the cached tenant of its hosts.
+        tenant.save(update_fields=["api_rate_limit", "updated_at"])
     return tenant
 
 

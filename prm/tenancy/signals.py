@@ -1,8 +1,13 @@
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import Domain, Tenant
 from .selectors import tenant_host_cache_clear
+
+# Sent by tenant_provision() inside the new tenant's schema, in the transaction that
+# creates its admin: `tenant`. Domain apps set their own parts of a new tenant up here
+# (the platform cannot import them).
+tenant_provisioned = Signal()
 
 
 @receiver([post_save, post_delete], sender=Domain)

@@ -25,6 +25,22 @@ class ApiKeyCreateForm(forms.Form):
         help_text="Write lets the key push data; webhooks lets it choose where this "
         "tenant's events are sent, so give it only to an integration you trust with that.",
     )
+    rate_limit = forms.IntegerField(
+        label="Rate limit (requests a minute)",
+        required=False,
+        min_value=1,
+        help_text="Leave empty for the tenant's default.",
+    )
+
+
+class ApiKeyEditForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    rate_limit = forms.IntegerField(
+        label="Rate limit (requests a minute)",
+        required=False,
+        min_value=1,
+        help_text="Leave empty for the tenant's default.",
+    )
 
 
 class WebhookForm(forms.Form):

@@ -1,5 +1,6 @@
 """Pages of the base UI: the public landing page, the home page and tenant settings."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,14 +10,14 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from prm.accounts.selectors import api_key_list, user_list_people
-from prm.accounts.services import api_key_create, user_create
+from prm.accounts.services import api_key_create, api_key_update, user_create
 from prm.accounts.services import api_key_revoke as api_key_revoke_service
 from prm.webhooks.models import Delivery, Subscription
 from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
 from reporting.dashboard_views import dashboard_page
 
 from .access import admin_required, login_required, public_view
-from .forms import ApiKeyCreateForm, UserCreateForm, WebhookForm
+from .forms import ApiKeyCreateForm, ApiKeyEditForm, UserCreateForm, WebhookForm
 
 
 @public_view
@@ -55,9 +56,19 @@ def settings_home(request: HttpRequest) -> HttpResponse:
             "api_keys": api_key_list(),
             "user_form": UserCreateForm(),
             "api_key_form": ApiKeyCreateForm(),
+            "default_rate_limit": _default_rate_limit(request),
             "webhooks": Subscription.objects.all(),
         },
     )
+
+
+def _default_rate_limit(request: HttpRequest) -> str:
+    """What a key without a limit of its own gets, as people read it."""
+    tenant_limit = getattr(getattr(request, "tenant", None), "api_rate_limit", None)
+    if tenant_limit is not None:
+        return f"{tenant_limit} a minute"
+    count, _, period = str(settings.PRM_API_RATE_PER_KEY).partition("/")
+    return f"{count} a {period or 'minute'}"
 
 
 @admin_required
@@ -83,6 +94,7 @@ def api_key_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 created_by=request.user,  # type: ignore[arg-type]
+                rate_limit=form.cleaned_data["rate_limit"],
             )
         except ValidationError as error:
             _form_errors_from(form, error)
@@ -92,6 +104,31 @@ def api_key_new(request: HttpRequest) -> HttpResponse:
             response["Cache-Control"] = "no-store"
             return response
     return render(request, "web/api_key_new.html", {"form": form})
+
+
+@admin_required
+def api_key_edit(request: HttpRequest, api_key_id: int) -> HttpResponse:
+    api_key = get_object_or_404(api_key_list().filter(revoked_at=None), pk=api_key_id)
+    form = ApiKeyEditForm(
+        request.POST or None, initial={"name": api_key.name, "rate_limit": api_key.rate_limit}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            api_key_update(
+                api_key=api_key,
+                name=form.cleaned_data["name"],
+                rate_limit=form.cleaned_data["rate_limit"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"The key “{api_key.name}” is saved.")
+            return redirect("web:settings")
+    return render(
+        request,
+        "web/api_key_edit.html",
+        {"form": form, "api_key": api_key, "default_rate_limit": _default_rate_limit(request)},
+    )
 
 
 @admin_required

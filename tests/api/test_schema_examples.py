@@ -271,14 +271,24 @@ def test_other_write_examples_get_the_documented_answers(
     assert_same_shape(response.json(), documented)
 
 
-def test_api_key_example_gets_the_documented_answer(alpha_admin: TenantClient) -> None:
-    (body,) = request_examples("api_keys_create").values()
-
-    response = send(alpha_admin, "post", "/api/v1/api-keys/", body, "application/json")
-
-    assert response.status_code == 201
+def test_api_key_examples_get_the_documented_answer(alpha_admin: TenantClient) -> None:
+    bodies = request_examples("api_keys_create").values()
     (documented,) = response_examples("api_keys_create").values()
-    assert_same_shape(response.json(), documented)
+
+    for body in bodies:
+        response = send(alpha_admin, "post", "/api/v1/api-keys/", body, "application/json")
+
+        assert response.status_code == 201
+        assert_same_shape(response.json(), documented)
+        assert response.json()["rate_limit"] == body.get("rate_limit")
+
+    key_id = response.json()["id"]
+    for body in request_examples("api_keys_partial_update").values():
+        response = send(
+            alpha_admin, "patch", f"/api/v1/api-keys/{key_id}/", body, "application/json"
+        )
+        assert response.status_code == 200
+        assert response.json()["rate_limit"] == body["rate_limit"]
 
 
 # --- the documented errors are the real ones ----------------------------------------------

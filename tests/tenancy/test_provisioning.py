@@ -4,10 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django_tenants.utils import schema_context
 
 from prm.tenancy.models import Domain, Tenant
 from prm.tenancy.selectors import tenant_host_cache_clear
 from prm.tenancy.services import host_for, schema_name_for
+from slas.selectors import sla_policy_default
 from tests.commands import run_manage
 from tests.conftest import TenantClient
 from tests.factories import DEFAULT_PASSWORD
@@ -62,6 +64,20 @@ def test_provision_tenant_serves_its_login_page(new_slug: str) -> None:
     assert signed_in["Location"] == "/"
 
 
+def test_the_default_sla_calendar_keeps_the_tenants_time_zone(new_slug: str) -> None:
+    # when a tenant is provisioned in Berlin's time zone
+    result = run_manage(
+        "provision_tenant", new_slug, "--name", "Gamma", "--time-zone", "Europe/Berlin"
+    )
+
+    # then its default SLA policy counts working hours in Berlin, from a recorded version
+    assert result.exit_code == 0, result.stderr
+    with schema_context(schema_name_for(new_slug)):
+        policy = sla_policy_default()
+        assert policy.time_zone == "Europe/Berlin"
+        assert policy.versions.first().data["time_zone"] == "Europe/Berlin"
+
+
 @pytest.mark.parametrize(
     ("arguments", "reason"),
     [
@@ -103,6 +119,16 @@ def test_provision_tenant_serves_its_login_page(new_slug: str) -> None:
             ["gamma", "--name", "G", "--admin-password", DEFAULT_PASSWORD],
             "Give both --admin-email and --admin-password",
             id="password-without-email",
+        ),
+        pytest.param(
+            ["gamma", "--name", "G", "--time-zone", "Mars/Olympus"],
+            'time_zone: "Mars/Olympus" is not a time zone',
+            id="unknown-time-zone",
+        ),
+        pytest.param(
+            ["gamma", "--name", "G", "--api-rate-limit", "0"],
+            "api_rate_limit: The limit must be between 1 and",
+            id="impossible-rate-limit",
         ),
     ],
 )

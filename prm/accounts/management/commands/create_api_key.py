@@ -20,9 +20,17 @@ class Command(TenantCommand):
             help=f"comma-separated, of {','.join(Scope.values)} "
             "(webhooks: manage webhook subscriptions and read their delivery log)",
         )
+        parser.add_argument(
+            "--rate-limit",
+            type=int,
+            metavar="N",
+            help="requests a minute for this key (default: the tenant's default)",
+        )
 
     def handle_tenant(self, tenant: Tenant, *args: Any, **options: Any) -> None:
         scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
-        _api_key, key = api_key_create(name=options["name"], scopes=scopes)
+        _api_key, key = api_key_create(
+            name=options["name"], scopes=scopes, rate_limit=options["rate_limit"]
+        )
         # The key alone on stdout, so scripts can capture it.
         self.stdout.write(key)

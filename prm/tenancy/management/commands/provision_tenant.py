@@ -16,6 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password")
         parser.add_argument("--time-zone", default="UTC")
         parser.add_argument("--currency", default="USD")
+        parser.add_argument(
+            "--api-rate-limit",
+            type=int,
+            metavar="N",
+            help="requests a minute for each of the tenant's API keys "
+            "(default: PRM_API_RATE_PER_KEY)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         email, password = options["admin_email"], options["admin_password"]
@@ -28,6 +35,7 @@ class Command(BaseCommand):
                 admin=TenantAdmin(email=email, password=password) if email else None,
                 time_zone=options["time_zone"],
                 currency=options["currency"],
+                api_rate_limit=options["api_rate_limit"],
             )
         except ProvisioningError as error:
             raise CommandError(str(error)) from error
