@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from prm.accounts.models import Role, User
 from prm.accounts.selectors import acting_user
+from prm.api.fields import OptionalCharField, OptionalEmailField
 from prm.api.permissions import IsStaffOrScopedKey, ProgrammeWrites
 from slas.models import SlaPolicy
 
@@ -46,6 +47,7 @@ class PartnerSerializer(serializers.ModelSerializer):
     channel_manager: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="email", read_only=True
     )
+    contact_email = OptionalEmailField(read_only=True)
     tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -119,7 +121,7 @@ class PartnerInputSerializer(serializers.Serializer):
     domain = serializers.CharField(max_length=300, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    contact_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    contact_email = OptionalCharField(max_length=254)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     street = serializers.CharField(max_length=200, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -2,10 +2,13 @@
 
 DRF renders errors raised inside API views; these cover what happens outside them
 (an unknown /api/ path, a crash, a bad request rejected by Django itself), so a
-client of the API never receives an HTML page.
+client of the API never receives an HTML page. The handlers serve with DEBUG off;
+with DEBUG on Django answers with its own technical pages instead, which
+ApiErrorMiddleware turns into the same JSON (the run command's settings have DEBUG on).
 """
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -46,3 +49,39 @@ bad_request = _handler(400, defaults.bad_request)
 permission_denied = _handler(403, defaults.permission_denied)
 page_not_found = _handler(404, defaults.page_not_found)
 server_error = _handler(500, defaults.server_error)
+
+
+# Headers of the original answer that still hold for its JSON replacement.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+
+
+class ApiErrorMiddleware:
+    """An error answer under /api/ that is not JSON (Django's technical 404 and 500
+    pages under DEBUG, an HTML error from a plain Django view) becomes the API's error
+    shape with the same status. Django has logged a crash already by then."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not _is_api(request)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        code, message = MESSAGES.get(status, ("error", f"{_phrase(status)}."))
+        replacement = JsonResponse(error_body(status, code, message), status=status)
+        for header in KEPT_HEADERS:
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "The request failed"

@@ -45,7 +45,7 @@ class MeView(APIView):
 @extend_schema_serializer(examples=examples.API_KEY_EXAMPLES)
 class ApiKeySerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="email", read_only=True
+        slug_field="email", read_only=True, allow_null=True
     )
     is_active = serializers.BooleanField(read_only=True)
 

@@ -31,6 +31,26 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# PRM_ENV_FILE moves it (the tests' copy).
+ENV_FILE = Path(os.environ.get("PRM_ENV_FILE") or DATA / "env")
+# What a second shell needs to reach what the run command runs (prm/settings/local.py
+# reads the file; variables set in that shell win).
+SHARED_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PRM_PUBLIC_PORT")
+
+
+def write_env_file(environment: dict[str, str], *, running: bool) -> None:
+    """`.devdata/env` for `manage.py` beside the run command: the secret key always,
+    and while the run lasts the database, Redis and port it uses (embedded or given)."""
+    names = SHARED_VARIABLES if running else ("SECRET_KEY",)
+    lines = [
+        "# Written by `make run` for manage.py in another shell; rewritten on every start.",
+        *(f"{name}={environment[name]}" for name in names if environment.get(name)),
+    ]
+    ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    ENV_FILE.write_text("\n".join(lines) + "\n")
+    ENV_FILE.chmod(0o600)
+
+
 @contextmanager
 def data_stores() -> Iterator[dict[str, str]]:
     """The environment for Django: given servers, or embedded ones started here."""
@@ -171,6 +191,8 @@ def run(_arguments: argparse.Namespace) -> int:
     stop_on_signals()
     try:
         with data_stores() as environment:
+            environment.setdefault("PRM_PUBLIC_PORT", str(port))
+            write_env_file(environment, running=True)
             try:
                 return _serve(environment, supervisor, bind, port)
             finally:
@@ -179,6 +201,7 @@ def run(_arguments: argparse.Namespace) -> int:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 supervisor.stop()
+                write_env_file(environment, running=False)
     except KeyboardInterrupt:
         log("stopped")
         return 0

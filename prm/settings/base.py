@@ -104,6 +104,8 @@ MIDDLEWARE = [
     # so static files carry the policy too.
     "prm.web.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Error answers under /api/ are JSON, with DEBUG on too.
+    "prm.api.handlers.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads a form's body for its token: uploads over their view's

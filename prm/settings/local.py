@@ -1,7 +1,22 @@
-"""Development and the README run command: DEBUG on, mail to the console."""
+"""Development and the README run command: DEBUG on, mail to the console.
 
-from .base import *  # noqa: F403
-from .base import env
+`manage.py` in another shell finds what the run command uses (its secret key and,
+while it runs, its database, Redis and port, embedded or not) in `.devdata/env`, which
+the run command writes (PRM_ENV_FILE names another); variables set in the shell win
+over the file.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+
+environ.Env.read_env(
+    os.environ.get("PRM_ENV_FILE") or Path(__file__).resolve().parents[2] / ".devdata" / "env"
+)
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = env.bool("DEBUG", default=True)
 PRM_PUBLIC_SCHEME = env.str("PRM_PUBLIC_SCHEME", default="http")

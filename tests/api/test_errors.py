@@ -36,6 +36,30 @@ def test_a_crash_under_the_api_answers_json(alpha_api: Any) -> None:
     assert set(response.json()) == SHAPE
 
 
+@override_settings(ROOT_URLCONF="tests.api.crash_urls", DEBUG=True)
+def test_with_debug_on_api_errors_stay_json(alpha_api: Any) -> None:
+    # given the run command's DEBUG setting, where Django renders its technical pages
+    alpha_api.raise_request_exception = False
+    # when a path is unknown, and when a view crashes
+    missing = alpha_api.get("/api/v1/deals-that-do-not-exist/")
+    crashed = alpha_api.get("/api/v1/crash/")
+    # then both answer the API's JSON shape, not an HTML debug page
+    assert missing.status_code == 404
+    assert missing["Content-Type"] == "application/json"
+    assert missing.json()["code"] == "not_found"
+    assert crashed.status_code == 500
+    assert crashed["Content-Type"] == "application/json"
+    assert set(crashed.json()) == SHAPE
+    assert "boom" not in crashed.content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_pages_keep_their_html_errors(alpha_admin: Any) -> None:
+    response = alpha_admin.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_a_key_over_its_rate_gets_429_with_retry_after(alpha_api: Any, settings: Any) -> None:
     # given a rate of three requests a minute
     settings.PRM_API_RATE_PER_KEY = "3/minute"

@@ -932,3 +932,36 @@ def test_deleting_a_tier_still_used_answers_409_and_keeps_it(
     # when the unused one is deleted, then it goes
     assert alpha_api.delete(f"{TIERS}unused/").status_code == 204
     assert alpha_api.get(f"{TIERS}unused/").status_code == 404
+
+
+def test_an_absent_contact_email_is_null_as_the_schema_says(
+    alpha_api: TenantClient, manager_email: str
+) -> None:
+    # given the schema: contact_email is an e-mail address, or null
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    field = schema["components"]["schemas"]["Partner"]["properties"]["contact_email"]
+    assert {"type": "string", "format": "email"} in field["oneOf"]
+    assert field["nullable"] is True
+
+    # when a partner is created without one, and another with null
+    created = post(alpha_api, PARTNERS, a_partner(ref="NO-MAIL", domain=""))
+    with_null = post(alpha_api, PARTNERS, a_partner(ref="NULL-MAIL", domain="", contact_email=None))
+
+    # then both answer null, never "" (which no e-mail format accepts)
+    assert created.status_code == 201, created.content
+    assert with_null.status_code == 201, with_null.content
+    assert created.json()["contact_email"] is None
+    assert alpha_api.get(partner_url("NULL-MAIL")).json()["contact_email"] is None
+    # and an address sent later is shown as sent; null takes it away again
+    assert (
+        patch(alpha_api, partner_url("NO-MAIL"), {"contact_email": "a@no-mail.example"}).json()[
+            "contact_email"
+        ]
+        == "a@no-mail.example"
+    )
+    assert (
+        patch(alpha_api, partner_url("NO-MAIL"), {"contact_email": None}).json()["contact_email"]
+        is None
+    )
