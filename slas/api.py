@@ -24,10 +24,12 @@ from partners.models import Partner
 from partners.selectors import partner_get_for_user
 from prm.accounts.models import User
 from prm.accounts.selectors import acting_user
+from prm.api.errors import Conflict
 from prm.api.permissions import IsStaffOrScopedKey, ProgrammeWrites, check_partner_targets
 
 from . import api_examples as examples
 from . import selectors, services
+from .calendar import CalendarError
 from .models import (
     TARGET_FIELDS,
     WEEKDAYS,
@@ -303,9 +305,13 @@ class PartnerRequestViewSet(
             raise serializers.ValidationError(
                 {"partner": ["There is no partner with this ref."]}
             ) from error
-        created = services.partner_request_open(
-            partner=partner, raised_by=acting_user(request), **fields
-        )
+        try:
+            created = services.partner_request_open(
+                partner=partner, raised_by=acting_user(request), **fields
+            )
+        except CalendarError as error:
+            # The request is fine; the partner's policy (stored before its rules) is not.
+            raise Conflict(str(error)) from error
         return Response(PartnerRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, summary="Record the first response (stops that clock)")

@@ -7,6 +7,7 @@ thing and fails the same way at every door.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -24,7 +25,8 @@ from prm.accounts.models import User
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
 
-from .calendar import BusinessCalendar
+from . import rules
+from .calendar import BusinessCalendar, CalendarError
 from .models import (
     TARGET_FIELDS,
     WEEKDAYS,
@@ -42,9 +44,11 @@ from .models import (
 )
 from .selectors import notification_list
 
+logger = logging.getLogger(__name__)
+
 AT_RISK_FRACTION = Decimal("0.8")
 
-HOUR_TARGETS = ("first_response_hours", "resolution_hours", "lead_acceptance_hours")
+HOUR_TARGETS = rules.HOUR_TARGETS
 INTEGER_TARGETS = ("min_monthly_won_orders", "min_monthly_calls")
 # Every field a policy has in the API and in files, in a stable order.
 POLICY_FIELDS = (
@@ -246,13 +250,61 @@ def sla_policy_validate(data: dict[str, Any], *, policy: SlaPolicy | None = None
         if not isinstance(data["is_default"], bool):
             errors.add("is_default", "Use true or false.")
         cleaned["is_default"] = bool(data["is_default"])
-    start = cleaned.get("working_hours_start", policy.working_hours_start if policy else time(9))
-    end = cleaned.get("working_hours_end", policy.working_hours_end if policy else time(17))
-    if start and end and start >= end and not errors.get("working_hours_start"):
-        errors.add("working_hours_end", "Working hours must end after they start, on the same day.")
+    # The rules about fields together (slas.rules), asked of the policy as it would
+    # stand: its stored values (or a new policy's defaults) under the given ones.
+    stands = policy if policy is not None else SlaPolicy()
+    after = {field: cleaned.get(field, getattr(stands, field)) for field in RULE_FIELDS}
+    for field, messages in rules.policy_problems(after, given=set(data), skip=set(errors)).items():
+        for message in messages:
+            errors.add(field, message)
+    if policy is not None and not errors:
+        before = {field: getattr(policy, field) for field in RULE_FIELDS}
+        _check_partners_keep_the_rules(
+            policy=policy, before=before, after=after, given=set(data), errors=errors
+        )
     if errors:
         raise ValidationError(dict(errors))
     return cleaned
+
+
+RULE_FIELDS = (*TARGET_FIELDS, *rules.CALENDAR_FIELDS)
+# Partners' problems said per field at most; a count says how many more there are.
+PARTNERS_NAMED = 3
+
+
+def _check_partners_keep_the_rules(
+    *,
+    policy: SlaPolicy,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    given: set[str],
+    errors: Errors,
+) -> None:
+    """A change of a policy may not break the rules for a partner on it with its own
+    targets (its first response longer than the new resolution, say)."""
+    broken: dict[str, list[str]] = {}  # policy field -> a message per partner it breaks
+    overrides = PartnerSlaOverride.objects.filter(partner__sla=policy).select_related("partner")
+    for override in overrides.order_by("partner__name", "partner__ref"):
+        own = {field: getattr(override, field) for field in TARGET_FIELDS}
+        found = rules.problems_for_partner_after_change(
+            own,
+            before,
+            after,
+            given=given,
+            whose=override.partner.name,
+            policy_name=policy.name,
+        )
+        for field, messages in found.items():
+            broken.setdefault(field, []).extend(messages)
+    for field, messages in broken.items():
+        for message in messages[:PARTNERS_NAMED]:
+            errors.add(field, message)
+        if len(messages) > PARTNERS_NAMED:
+            errors.add(
+                field,
+                f"And {len(messages) - PARTNERS_NAMED} more like these, for other partners "
+                "with their own targets; the policy's page lists its partners.",
+            )
 
 
 def policy_data(policy: SlaPolicy) -> dict[str, Any]:
@@ -377,6 +429,23 @@ def partner_sla_override_set(
     for field in unknown:
         errors.add(field, f"“{field}” is not a target; targets are {', '.join(TARGET_FIELDS)}.")
     cleaned = validate_targets(targets, errors)
+    if not errors:
+        # The rules (slas.rules) asked of the targets as they would stand: the given
+        # ones over the partner's current own ones, the rest the policy's.
+        policy = SlaPolicy.objects.get(pk=partner.sla_id)
+        current = PartnerSlaOverride.objects.filter(partner=partner).first()
+        own = {field: getattr(current, field) if current else None for field in TARGET_FIELDS}
+        own.update(cleaned)
+        found = rules.override_problems(
+            own,
+            {field: getattr(policy, field) for field in RULE_FIELDS},
+            given=set(cleaned),
+            whose=partner.name,
+            policy_name=policy.name,
+        )
+        for field, messages in found.items():
+            for message in messages:
+                errors.add(field, message)
     if errors:
         raise ValidationError(dict(errors))
     override, _ = PartnerSlaOverride.objects.get_or_create(partner=partner)
@@ -390,14 +459,26 @@ def partner_sla_override_set(
 
 
 def calendar_of(version: SlaPolicyVersion) -> BusinessCalendar:
+    """The business calendar a version holds. Raises CalendarError for one that cannot
+    be (stored before slas.rules, or written around them)."""
     data = version.data
-    return BusinessCalendar(
-        time_zone=data["time_zone"],
-        working_days=frozenset(WEEKDAYS.index(day) for day in data["working_days"]),
-        start=parse_time(data["working_hours_start"]) or time(9),
-        end=parse_time(data["working_hours_end"]) or time(17),
-        holidays=frozenset(date.fromisoformat(day) for day in data["holidays"]),
-    )
+    try:
+        return BusinessCalendar(
+            time_zone=data["time_zone"],
+            working_days=frozenset(WEEKDAYS.index(day) for day in data["working_days"]),
+            start=parse_time(data["working_hours_start"]) or time(9),
+            end=parse_time(data["working_hours_end"]) or time(17),
+            holidays=frozenset(date.fromisoformat(day) for day in data["holidays"]),
+        )
+    except CalendarError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:  # a missing or malformed field
+        raise CalendarError(f"Its stored support calendar is unreadable ({error!r}).") from error
+
+
+class PolicyCalendarError(CalendarError):
+    """A request's deadlines cannot be placed in its policy's calendar; the message
+    says which policy, why, and who can fix it."""
 
 
 def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
@@ -433,7 +514,19 @@ def partner_request_open(
         "lead_acceptance_hours" if kind == RequestKind.LEAD else "first_response_hours"
     ]
     resolution_hours = None if kind == RequestKind.LEAD else targets["resolution_hours"]
-    calendar = calendar_of(version)
+    try:
+        calendar = calendar_of(version)
+        first_due = _due(calendar, opened_at, first_hours)
+        resolution_due = _due(calendar, opened_at, resolution_hours)
+    except CalendarError as error:
+        # A policy stored before the rules in slas.rules, or opened_at far in the past
+        # under long-gone holidays: say so, for a 409 or a form message, not a crash.
+        raise PolicyCalendarError(
+            f"The deadlines of this request cannot be set under SLA policy “{policy.name}” "
+            f"(version {version.number}): {error} A tenant administrator must correct "
+            "the policy's working days, hours or holidays, or this partner's own "
+            "targets; then open the request again."
+        ) from error
     request = PartnerRequest.objects.create(
         partner=partner,
         kind=kind,
@@ -444,8 +537,8 @@ def partner_request_open(
         sla_version=version,
         first_response_target_hours=first_hours,
         resolution_target_hours=resolution_hours,
-        first_response_due_at=_due(calendar, opened_at, first_hours),
-        resolution_due_at=_due(calendar, opened_at, resolution_hours),
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
         first_response_state=ClockState.ON_TRACK if first_hours else ClockState.NONE,
         resolution_state=ClockState.ON_TRACK if resolution_hours else ClockState.NONE,
     )
@@ -506,9 +599,14 @@ def read_clock(request: PartnerRequest, clock: str, now: datetime | None = None)
     stored = getattr(request, f"{clock}_state")
     if due is None or target_hours is None or request.sla_version is None:
         return ClockReading(ClockState.NONE, None, None, None)
-    calendar = calendar_of(request.sla_version)
     until = done or now
     target = timedelta(hours=float(target_hours))
+    try:
+        calendar = calendar_of(request.sla_version)
+    except CalendarError:
+        # The version's calendar became unreadable after the deadline was set (only
+        # by writing around the services); the deadline and stored state still hold.
+        return ClockReading(stored, None, None, due)
     used_time = calendar.between(request.opened_at, until)
     used = Decimal(used_time / target).quantize(Decimal("0.001"))
     left = target - used_time if until <= due else -calendar.between(due, until)
@@ -532,18 +630,36 @@ def sla_clocks_evaluate(*, now: datetime | None = None) -> int:
         "partner", "partner__channel_manager", "sla_version"
     )
     for request in open_requests.iterator(chunk_size=500):
-        for clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION):
-            if clock == Clock.FIRST_RESPONSE and request.first_response_at is not None:
-                continue
-            reading = read_clock(request, clock, now)
-            if reading.state not in (ClockState.AT_RISK, ClockState.BREACHED):
-                continue
-            state_field = f"{clock}_state"
-            if getattr(request, state_field) != reading.state:
-                PartnerRequest.objects.filter(pk=request.pk).update(**{state_field: reading.state})
-            kind = EventKind.AT_RISK if reading.state == ClockState.AT_RISK else EventKind.BREACHED
-            if _raise_event(request=request, clock=clock, kind=kind, now=now, reading=reading):
-                raised += 1
+        try:
+            raised += _evaluate_request(request, now)
+        except CalendarError as error:
+            # One request whose calendar cannot be read must not stop every other
+            # tenant's clocks on every run; it is logged and left as it is.
+            logger.warning(
+                "SLA clocks of request %s (partner %s) skipped: %s",
+                request.pk,
+                request.partner.ref,
+                error,
+            )
+    return raised
+
+
+def _evaluate_request(request: PartnerRequest, now: datetime) -> int:
+    if request.sla_version is not None:
+        calendar_of(request.sla_version)  # read_clock gives up quietly; here it is logged
+    raised = 0
+    for clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION):
+        if clock == Clock.FIRST_RESPONSE and request.first_response_at is not None:
+            continue
+        reading = read_clock(request, clock, now)
+        if reading.state not in (ClockState.AT_RISK, ClockState.BREACHED):
+            continue
+        state_field = f"{clock}_state"
+        if getattr(request, state_field) != reading.state:
+            PartnerRequest.objects.filter(pk=request.pk).update(**{state_field: reading.state})
+        kind = EventKind.AT_RISK if reading.state == ClockState.AT_RISK else EventKind.BREACHED
+        if _raise_event(request=request, clock=clock, kind=kind, now=now, reading=reading):
+            raised += 1
     return raised
 
 

@@ -404,14 +404,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 )
         except ValidationError as error:
             _form_errors_from(form, error)
-        except CalendarError:
-            # A target longer than the calendar can place (services accept up to 99999
-            # business hours; the calendar looks 800 days ahead): say so, do not crash.
-            form.add_error(
-                None,
-                "This partner's targets reach further than its support calendar can "
-                "place a deadline; shorten the target or check the working days.",
-            )
+        except CalendarError as error:
+            # The partner's policy or own targets were stored before slas.rules held
+            # them: the service says which and who can fix it; no crash.
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request, f"The request “{partner_request.subject}” is open; its clocks run."

@@ -119,7 +119,7 @@ OPERATIONS: dict[str, tuple[str, Callable[[TenantClient], Any], str]] = {
     ),
     "api: change a policy's targets": (
         "api",
-        lambda c: _json(c, "patch", "/api/v1/slas/weekdays/", {"resolution_hours": "1"}),
+        lambda c: _json(c, "patch", "/api/v1/slas/weekdays/", {"resolution_hours": "6"}),
         "programme",
     ),
     "api: make a policy the default": (
@@ -146,7 +146,7 @@ OPERATIONS: dict[str, tuple[str, Callable[[TenantClient], Any], str]] = {
     "api: set a partner's own targets": (
         "api",
         lambda c: _json(
-            c, "put", f"/api/v1/partners/{OWN}/sla/", {"overrides": {"resolution_hours": "1"}}
+            c, "put", f"/api/v1/partners/{OWN}/sla/", {"overrides": {"resolution_hours": "6"}}
         ),
         "partner_targets",
     ),
@@ -194,7 +194,7 @@ OPERATIONS: dict[str, tuple[str, Callable[[TenantClient], Any], str]] = {
     ),
     "page: set a partner's own targets": (
         "page",
-        lambda c: c.post(reverse("slas:override", args=[OWN]), {"resolution_hours": "1"}),
+        lambda c: c.post(reverse("slas:override", args=[OWN]), {"resolution_hours": "6"}),
         "partner_targets",
     ),
 }

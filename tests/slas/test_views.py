@@ -464,11 +464,11 @@ def test_a_request_without_subject_is_refused_inline(
 def test_a_target_beyond_the_calendar_is_explained_not_a_crash(
     alpha_manager: TenantClient, in_tenant: Callable[..., Any], tenant_a: Any
 ) -> None:
-    # given a partner whose resolution target (valid for the service) is years of
-    # business hours away
+    # given a partner whose own resolution target, stored before slas.rules refused
+    # it (written here around the service), is years of business hours away
     with in_tenant(tenant_a):
         partner = PartnerFactory.create(ref="far-away")
-        partner_sla_override_set(partner=partner, targets={"resolution_hours": "99999"}, actor=None)
+        PartnerSlaOverride.objects.create(partner=partner, resolution_hours=99999)
 
     # when a request is raised for it
     response = alpha_manager.post(
@@ -477,7 +477,10 @@ def test_a_target_beyond_the_calendar_is_explained_not_a_crash(
 
     # then the form says why, and nothing is stored
     assert response.status_code == 200
-    assert "further than its support calendar" in response.content.decode()
+    text = text_of(response)
+    assert "cannot be set under SLA policy" in text
+    assert "99999 business hours are more than the support calendar holds" in text
+    assert "A tenant administrator must correct" in text
     with in_tenant(tenant_a):
         assert not PartnerRequest.objects.exists()
 
