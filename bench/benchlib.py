@@ -34,6 +34,7 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
 SETTINGS_MODULE = "bench_settings"  # bench/bench_settings.py
 TENANT_SLUG = "bench"
+MANAGER_EMAIL = "manager@bench.example"
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -170,9 +171,12 @@ def api_key_create(tenant: Any) -> str:
     return key
 
 
-def partners_create(tenant: Any, count: int) -> dict[str, int]:
-    """`count` partners through partners.services.partner_create (the product path);
-    returns ref -> id."""
+def partners_create(
+    tenant: Any, count: int, *, manager_password: str | None = None
+) -> dict[str, int]:
+    """`count` partners through partners.services.partner_create (the product path),
+    all managed by manager@bench.example (who can sign in with `manager_password` if
+    one is given); returns ref -> id."""
     from django_tenants.utils import tenant_context
 
     from partners.services import partner_create, product_create
@@ -183,7 +187,10 @@ def partners_create(tenant: Any, count: int) -> dict[str, int]:
     refs: dict[str, int] = {}
     with tenant_context(tenant):
         manager = user_create(
-            email="manager@bench.example", password=None, role=Role.MANAGER, check_password=False
+            email=MANAGER_EMAIL,
+            password=manager_password,
+            role=Role.MANAGER,
+            check_password=False,
         )
         for index in range(3):
             product_create(actor=None, sku=f"sku-{index}", name=f"Product {index}")
@@ -340,6 +347,40 @@ class Worker:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+def celery_start(*, name: str, arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """`celery -A prm <arguments>` on the bench database and Redis, its output in `log`;
+    `name` becomes the node name of a worker (unique per bench process)."""
+    from django.conf import settings
+
+    environment = {
+        **os.environ,
+        **bench_environment(os.environ["DATABASE_URL"], settings.REDIS_URL),
+    }
+    command = [str(VENV_BIN / "celery"), "-A", "prm", *arguments, "-l", "WARNING"]
+    if arguments[0] == "worker":
+        command += ["-n", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def workers_wait(
+    count: int, started: list[tuple[subprocess.Popen[bytes], Path]], timeout: float = 60
+) -> None:
+    """Until `count` workers answer a ping; fails early, with its log, if one of the
+    `started` (process, log) exits."""
+    from prm.celery import app
+
+    deadline = time.monotonic() + timeout
+    while len(app.control.ping(timeout=0.5)) < count:
+        for process, log in started:
+            if process.poll() is not None:
+                raise RuntimeError(f"celery exited while starting:\n{tail(log)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} celery workers did not answer a ping in time")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
