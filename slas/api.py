@@ -237,7 +237,7 @@ class PartnerRequestSerializer(serializers.ModelSerializer):
         slug_field="ref", read_only=True
     )
     raised_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="email", read_only=True
+        slug_field="email", read_only=True, allow_null=True
     )
     sla_version = serializers.IntegerField(
         source="sla_version.number", read_only=True, allow_null=True

@@ -160,8 +160,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
         except CalendarError:
             form.add_error(
                 None,
-                "Your SLA's targets reach further than its support calendar can place a "
-                "deadline; please contact your channel manager.",
+                "This request's deadlines cannot be placed in your SLA's support calendar "
+                "(its working days, hours or holidays, or your own targets, leave no time "
+                "for them); nothing was sent. Please tell your channel manager, who can "
+                "have the SLA corrected.",
             )
         else:
             messages.success(

@@ -21,7 +21,7 @@ from prm.webhooks.models import Delivery
 from prm.webhooks.services import subscription_create
 from reporting.models import Call, Lead, Order
 from reporting.rollups import fold_all
-from slas.models import ClockState, Notification, PartnerRequest, PartnerSlaOverride
+from slas.models import ClockState, Notification, PartnerRequest, PartnerSlaOverride, SlaPolicy
 from slas.services import effective_targets
 from tests.conftest import TenantClient, client_for, log_in, tenant_schema
 from tests.portal.conftest import PortalPartner
@@ -430,6 +430,27 @@ def test_a_request_without_subject_is_refused_and_nothing_is_stored(
     with in_alpha():
         assert PartnerRequest.objects.filter(partner=partner_x.partner).count() == 1
         assert not Notification.objects.exists()
+
+
+def test_a_policy_that_cannot_place_deadlines_is_explained_to_the_partner(
+    x_client: TenantClient, partner_x: PortalPartner, in_alpha: Any
+) -> None:
+    # given X on a policy without working days, stored before the SLA rules refused it
+    with in_alpha():
+        legacy = SlaPolicy.objects.create(slug="legacy", name="Legacy", working_days=[])
+        Partner.objects.filter(pk=partner_x.partner.pk).update(sla=legacy)
+        before = PartnerRequest.objects.count()
+
+    # when X's user raises a request
+    response = x_client.post("/portal/requests/new/", {"kind": "support", "subject": "Help"})
+
+    # then the form says what is wrong and whom to tell, and nothing is stored
+    assert response.status_code == 200
+    (message,) = response.context["form"].non_field_errors()
+    assert "cannot be placed in your SLA's support calendar" in message
+    assert "tell your channel manager" in message
+    with in_alpha():
+        assert PartnerRequest.objects.count() == before
 
 
 def test_another_partners_request_is_not_found(
