@@ -8,6 +8,12 @@ runs in the public schema by accident.
 Every task run by a worker also takes its tenant's share of its queue and counts its
 deliveries (prm.tenancy.fairness): a tenant cannot hold every worker of a heavy
 queue, and a task that keeps killing its worker stops coming back.
+
+A task queued outside a worker's task (while answering a request, in a command) is
+published once, with short timeouts, through the broker's circuit breaker
+(prm.breaker): a broker that is down or hung costs the caller one short wait, then
+none while the breaker is open; the caller gets kombu's OperationalError either way.
+Beat's scheduler is prm.beat.Scheduler, which writes the heartbeat /healthz reads.
 """
 
 import logging
@@ -78,6 +84,26 @@ class PrmTask(TenantTask):
         finally:
             fairness.delivery_forget(task_id=task_id)
 
+    def apply_async(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
+        publish = super().apply_async
+        if (
+            more
+            or options.get("connection") is not None
+            or options.get("producer") is not None
+            or self.app.current_worker_task is not None
+            or self.app.conf.task_always_eager
+        ):
+            # Workers and beat (which passes its producer) keep kombu's pool and
+            # Celery's publish retries: they ride out a broker restart, and no request
+            # waits on them.
+            return publish(args, kwargs, *more, **options)
+        from prm.breaker import broker_call
+
+        return broker_call(
+            self.app,
+            lambda connection: publish(args, kwargs, connection=connection, retry=False, **options),
+        )
+
     def gave_up(self, *args: Any, **kwargs: Any) -> Any:
         """Called instead of the task once it has been delivered too often; a task
         with a record to close (an import job, say) overrides it."""
@@ -86,4 +112,7 @@ class PrmTask(TenantTask):
 
 app = CeleryApp("prm", task_cls=PrmTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# `celery -A prm beat` runs the scheduler that writes beat's heartbeat (`-S` still
+# picks another).
+app.conf.beat_scheduler = "prm.beat:Scheduler"
 app.autodiscover_tasks()

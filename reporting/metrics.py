@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from partners.models import Partner, PartnerStatus, StatusChange
 from prm.tenancy.db import current_time_zone
@@ -410,3 +410,11 @@ def summary_of(
 def freshness() -> dict[str, Any]:
     state = RollupState.objects.filter(pk=1).first()
     return {"pending": PendingRollup.objects.count(), "as_of": state.folded_at if state else None}
+
+
+def backlog() -> dict[str, Any]:
+    """The outbox of the current tenant: `pending` as in freshness(), and since when
+    the oldest of them waits (`oldest_at`, None when nothing does). An outbox key keeps
+    the time its first unfolded row was accepted (reporting.ingest), so this is the
+    age of the oldest accepted row not yet in the rollups."""
+    return PendingRollup.objects.aggregate(pending=Count("id"), oldest_at=Min("created_at"))

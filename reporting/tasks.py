@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.utils import timezone
 
+from prm.breaker import BrokerUnavailable, broker_call
 from prm.celery import app
 from prm.tenancy.db import current_schema, current_time_zone
 
@@ -21,11 +22,6 @@ from . import rollups
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 30
-# Queuing a fold happens on the request path (after an ingestion commits), so a broker
-# that refuses or does not answer may cost it this long at most, once: no retry, since
-# the periodic sweep queues a fold anyway. Without these, a broker that accepts the
-# connection but never answers (hung, paused) blocks the request indefinitely.
-PUBLISH_TIMEOUT_SECONDS = 1.0
 
 
 def _debounce_key() -> str:
@@ -33,18 +29,21 @@ def _debounce_key() -> str:
 
 
 def schedule_fold() -> None:
-    """Queue a fold unless one is queued already; never fails the caller."""
+    """Queue a fold unless one is queued already; never fails the caller.
+
+    This runs on the request path (after an ingestion commits), so the fold is
+    published once, with short timeouts and no retry, through the broker's circuit
+    breaker (prm.breaker): a broker that refuses or hangs costs the request one short
+    wait, and none while the breaker is open. Nothing is lost: the rows wait in the
+    outbox, and the periodic sweep (beat's reporting-fold-sweep) queues a fold anyway.
+    """
     try:
         if cache.add(_debounce_key(), 1, timeout=DEBOUNCE_SECONDS):
-            with app.connection_for_write(
-                connect_timeout=PUBLISH_TIMEOUT_SECONDS,
-                transport_options={
-                    "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
-                    "socket_connect_timeout": PUBLISH_TIMEOUT_SECONDS,
-                    "max_retries": 0,
-                },
-            ) as connection:
-                fold_pending.apply_async(connection=connection, retry=False)
+            broker_call(
+                app, lambda connection: fold_pending.apply_async(connection=connection, retry=False)
+            )
+    except BrokerUnavailable as error:
+        logger.warning("rollup fold not queued (%s); the periodic sweep will fold", error)
     except Exception:  # broker or cache down: the beat sweep folds later
         logger.warning("could not queue a rollup fold; the periodic sweep will", exc_info=True)
 

@@ -424,6 +424,21 @@ def _worker_for_marked_tests(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("live_worker")
 
 
+@pytest.fixture
+def beat_alive() -> Iterator[None]:
+    """Celery beat's heartbeat, fresh, in the tests' Redis, as a running `celery -A prm
+    beat` writes it every few seconds (/healthz answers 503 without it); gone after the
+    test. The suite runs no beat: its sweeps would fold what tests leave pending."""
+    from django.conf import settings
+
+    from prm import beat
+    from prm.breaker import redis_client
+
+    beat.heartbeat_record()
+    yield
+    redis_client(settings.REDIS_URL).delete(beat.HEARTBEAT_KEY)
+
+
 __all__ = [
     "DEFAULT_PASSWORD",
     "TenantClient",

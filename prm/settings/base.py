@@ -160,6 +160,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
 
+# --- Redis outages and /healthz ---------------------------------------------------
+# Seconds one Redis command may take (the cache, rate limits, /healthz, beat's
+# heartbeat, a task queued while answering a request) before it counts as an outage.
+PRM_REDIS_TIMEOUT = env.float("PRM_REDIS_TIMEOUT", default=0.5)
+# After an outage each process leaves that Redis server alone for this many seconds
+# (prm.breaker: the cache misses, rate limits pass, folds wait for beat's sweep), then
+# tries it again; so a hung Redis costs a request one PRM_REDIS_TIMEOUT at most.
+PRM_REDIS_BREAKER_SECONDS = env.float("PRM_REDIS_BREAKER_SECONDS", default=5.0)
+# /healthz answers 503 when Celery beat's last heartbeat (it writes one every 5 s) is
+# older than this many seconds, or when the request's tenant has accepted activity
+# that has waited longer than this to reach the rollups (the sweep folds every 5 s).
+PRM_HEALTH_BEAT_MAX_AGE = env.float("PRM_HEALTH_BEAT_MAX_AGE", default=60.0)
+PRM_HEALTH_BACKLOG_MAX_AGE = env.float("PRM_HEALTH_BACKLOG_MAX_AGE", default=120.0)
+
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -168,8 +182,10 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 1,
-            "SOCKET_TIMEOUT": 1,
+            "SOCKET_CONNECT_TIMEOUT": PRM_REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": PRM_REDIS_TIMEOUT,
+            # Through the Redis server's circuit breaker (prm.breaker).
+            "CONNECTION_POOL_CLASS": "prm.breaker.GuardedConnectionPool",
             # A cache outage degrades to cache misses; /healthz still reports it.
             "IGNORE_EXCEPTIONS": True,
         },

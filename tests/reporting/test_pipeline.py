@@ -237,9 +237,12 @@ def test_ingestion_answers_while_redis_is_down_and_rollups_catch_up(
     tenant_a: Any,
     tmp_path: Path,
     workers: list[Worker],
+    settings: Any,
 ) -> None:
     catalogue, api = committed_alpha.catalogue, committed_alpha.api
     ids = catalogue.partner_ids
+    # (this process tries Redis again a second after the outage, not 5 s: prm.breaker)
+    settings.PRM_REDIS_BREAKER_SECONDS = 1.0
 
     # given activity accepted while Redis is up: its fold is queued there
     batch = activity(catalogue, "outage", days=10, first_day=date(2026, 2, 1))

@@ -1,5 +1,6 @@
 """Processes the pipeline tests start, break and restart themselves: Celery workers
-(on a queue of their own, or on a Redis of their own) and a private redis-server.
+(on a queue of their own, or on a Redis of their own), Celery beat and a private
+redis-server.
 
 The session's `live_worker` (tests/conftest.py) cannot be killed or cut off from its
 broker without breaking the tests after it, hence these. Each worker's database
@@ -242,6 +243,57 @@ def start_worker(
             start_new_session=True,
         )
     return Worker(process, node, application_name, log)
+
+
+@dataclass
+class Beat:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        """SIGTERM, as a supervisor stops it (beat saves its schedule and exits)."""
+        _stop_group(self.process, signal.SIGTERM, timeout=10)
+
+    def log_tail(self) -> str:
+        return _log_tail(self.log)
+
+
+def start_beat(*, folder: Path, redis_url: str) -> Beat:
+    """Start `celery -A prm beat` (the command as documented: its scheduler comes from
+    the app's configuration) with its schedule file in `folder` and Redis at
+    `redis_url` as its broker. Starting it again with the same folder takes up the
+    same schedule, as a restarted beat does. Returns at once."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PRM_DEMO_LIVE_TENANTS": "",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "prm",
+        "beat",
+        "-l",
+        "INFO",
+        "--schedule",
+        str(folder / "celerybeat-schedule"),
+    ]
+    log = folder / f"beat-{uuid.uuid4().hex[:8]}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Beat(process, log)
 
 
 # --- the database, seen from outside the test's connection --------------------------------

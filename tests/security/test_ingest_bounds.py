@@ -143,6 +143,7 @@ def test_three_nested_bodies_at_once_leave_another_tenants_healthz_answering(
     committed: Callable[[Callable[[], Any]], None],
     tenant_a: Any,
     tenant_b: Any,
+    beat_alive: None,
 ) -> None:
     # given an API key of alpha, committed so that the live server sees it
     with tenant_schema(tenant_a):
