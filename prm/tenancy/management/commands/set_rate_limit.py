@@ -33,7 +33,13 @@ class Command(TenantCommand):
             if api_key is None:
                 raise CommandError(f'Tenant {tenant.slug} has no API key "{options["key"]}".')
             api_key_update(api_key=api_key, rate_limit=limit)
-            self.stdout.write(f"Key {api_key.prefix}: {limit or 'the tenant default'}")
+            self.stdout.write(
+                f"Key {api_key.prefix} of {tenant.slug}: "
+                + (f"{limit} requests a minute." if limit else "the tenant's default.")
+            )
             return
         tenant_rate_limit_set(tenant=tenant, api_rate_limit=limit)
-        self.stdout.write(f"Tenant {tenant.slug}: {limit or 'the platform default'}")
+        self.stdout.write(
+            f"Keys of {tenant.slug} without a limit of their own: "
+            + (f"{limit} requests a minute." if limit else "the platform's default.")
+        )
