@@ -75,7 +75,9 @@ def test_the_default_sla_calendar_keeps_the_tenants_time_zone(new_slug: str) -> 
     with schema_context(schema_name_for(new_slug)):
         policy = sla_policy_default()
         assert policy.time_zone == "Europe/Berlin"
-        assert policy.versions.first().data["time_zone"] == "Europe/Berlin"
+        latest = policy.versions.first()
+        assert latest is not None
+        assert latest.data["time_zone"] == "Europe/Berlin"
 
 
 @pytest.mark.parametrize(
