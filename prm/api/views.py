@@ -66,20 +66,6 @@ class ApiKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_serializer(examples=examples.API_KEY_CREATE_EXAMPLES)
-class ApiKeyCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False
-    )
-    rate_limit = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        help_text="Requests a minute for this key; null or absent: the tenant's default.",
-    )
-
-
 @extend_schema_serializer(examples=examples.API_KEY_UPDATE_EXAMPLES)
 class ApiKeyUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
@@ -87,7 +73,16 @@ class ApiKeyUpdateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=1,
-        help_text="Requests a minute for this key; null: the tenant's default.",
+        help_text="Requests a minute for this key; null (or absent on creation): the "
+        "tenant's default.",
+    )
+
+
+@extend_schema_serializer(examples=examples.API_KEY_CREATE_EXAMPLES)
+class ApiKeyCreateSerializer(ApiKeyUpdateSerializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False
     )
 
 

@@ -16,23 +16,6 @@ class UserCreateForm(forms.Form):
     )
 
 
-class ApiKeyCreateForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “ERP sync”.")
-    scopes = forms.MultipleChoiceField(
-        choices=Scope.choices,
-        widget=forms.CheckboxSelectMultiple,
-        initial=[Scope.READ],
-        help_text="Write lets the key push data; webhooks lets it choose where this "
-        "tenant's events are sent, so give it only to an integration you trust with that.",
-    )
-    rate_limit = forms.IntegerField(
-        label="Rate limit (requests a minute)",
-        required=False,
-        min_value=1,
-        help_text="Leave empty for the tenant's default.",
-    )
-
-
 class ApiKeyEditForm(forms.Form):
     name = forms.CharField(max_length=100)
     rate_limit = forms.IntegerField(
@@ -41,6 +24,18 @@ class ApiKeyEditForm(forms.Form):
         min_value=1,
         help_text="Leave empty for the tenant's default.",
     )
+
+
+class ApiKeyCreateForm(ApiKeyEditForm):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “ERP sync”.")
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Scope.READ],
+        help_text="Write lets the key push data; webhooks lets it choose where this "
+        "tenant's events are sent, so give it only to an integration you trust with that.",
+    )
+    field_order = ["name", "scopes", "rate_limit"]
 
 
 class WebhookForm(forms.Form):
