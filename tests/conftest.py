@@ -167,6 +167,18 @@ def in_tenant() -> Callable[[Any], contextlib.AbstractContextManager[Any]]:
 
 
 @pytest.fixture
+def in_alpha(tenant_a: Any) -> Callable[[Callable[[], Any]], Any]:
+    """`in_alpha(lambda: ...)`: the value of the call, made in alpha's schema.
+    (tests/portal/conftest.py overrides it with a context manager of its own.)"""
+
+    def run(work: Callable[[], Any]) -> Any:
+        with tenant_schema(tenant_a):
+            return work()
+
+    return run
+
+
+@pytest.fixture
 def committed(django_db_blocker: Any) -> Iterator[Callable[[Callable[[], Any]], None]]:
     """Database access outside any test transaction, for data a worker must see.
 

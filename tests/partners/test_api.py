@@ -13,6 +13,7 @@ from partners.models import Contact, Partner, Product, StatusChange, Tier
 from partners.services import contact_create, product_create, tier_create
 from prm.accounts.models import Role
 from slas.models import SlaPolicy
+from tests.api_calls import field_errors, patch, post, put
 from tests.conftest import TenantClient, make_user
 from tests.partners.pages import listed_refs
 
@@ -29,43 +30,9 @@ def contacts_url(ref: str) -> str:
     return f"{PARTNERS}{ref}/contacts/"
 
 
-def post(client: TenantClient, url: str, body: Any) -> Any:
-    return client.post(url, body, content_type="application/json")
-
-
-def put(client: TenantClient, url: str, body: Any) -> Any:
-    return client.put(url, body, content_type="application/json")
-
-
-def patch(client: TenantClient, url: str, body: Any) -> Any:
-    return client.patch(url, body, content_type="application/json")
-
-
 def refs(response: Any) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["ref"] for row in response.json()["results"]]
-
-
-def field_errors(response: Any) -> dict[str, list[str]]:
-    """The errors of a 400 answer, after checking the shape every error has."""
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert set(body) == {"status", "code", "message", "errors"}
-    assert (body["status"], body["code"]) == (400, "invalid")
-    assert all(field in body["message"] for field in body["errors"])
-    errors: dict[str, list[str]] = body["errors"]
-    return errors
-
-
-@pytest.fixture
-def in_alpha(in_tenant: Callable[..., Any], tenant_a: Any) -> Callable[[Callable[[], Any]], Any]:
-    """`in_alpha(lambda: ...)`: the value of the call, made in alpha's schema."""
-
-    def run(work: Callable[[], Any]) -> Any:
-        with in_tenant(tenant_a):
-            return work()
-
-    return run
 
 
 @pytest.fixture

@@ -190,6 +190,38 @@ class Worker:
         return self
 
 
+def _start_celery(
+    arguments: list[str],
+    *,
+    log: Path,
+    redis_url: str,
+    broker_url: str,
+    environment: dict[str, str],
+) -> subprocess.Popen[bytes]:
+    """Start `celery -A prm <arguments>` on the test database with Redis at `redis_url`
+    as its cache and `broker_url` as its broker, `environment` added to this process's,
+    writing to `log`. It runs in a session of its own, so _stop_group signals the
+    children of a prefork pool too."""
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [str(Path(sys.executable).with_name("celery")), "-A", "prm", *arguments],
+            cwd=PROJECT_DIR,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+                "DATABASE_URL": _test_database_url(),
+                "REDIS_URL": redis_url,
+                "CELERY_BROKER_URL": broker_url,
+                "SECRET_KEY": settings.SECRET_KEY,
+                "PYTHONUNBUFFERED": "1",
+                **environment,
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def start_worker(
     *,
     label: str,
@@ -206,20 +238,7 @@ def start_worker(
     node = f"{label}-{token}@prm-tests"
     application_name = f"prm-tests-{label}-{token}"
     redis_url = redis_url or settings.REDIS_URL
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url if redis_url != settings.REDIS_URL else app.conf.broker_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "PGAPPNAME": application_name,
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "prm",
+    arguments = [
         "worker",
         *(["-P", "solo"] if concurrency is None else ["-P", "prefork", "-c", str(concurrency)]),
         "-l",
@@ -231,17 +250,15 @@ def start_worker(
         "--without-heartbeat",
     ]
     if queue:
-        command += ["-Q", queue]
+        arguments += ["-Q", queue]
     log = folder / f"{label}-{token}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_DIR,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = _start_celery(
+        arguments,
+        log=log,
+        redis_url=redis_url,
+        broker_url=redis_url if redis_url != settings.REDIS_URL else app.conf.broker_url,
+        environment={"PGAPPNAME": application_name},
+    )
     return Worker(process, node, application_name, log)
 
 
@@ -263,36 +280,14 @@ def start_beat(*, folder: Path, redis_url: str) -> Beat:
     the app's configuration) with its schedule file in `folder` and Redis at
     `redis_url` as its broker. Starting it again with the same folder takes up the
     same schedule, as a restarted beat does. Returns at once."""
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "PRM_DEMO_LIVE_TENANTS": "",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "prm",
-        "beat",
-        "-l",
-        "INFO",
-        "--schedule",
-        str(folder / "celerybeat-schedule"),
-    ]
     log = folder / f"beat-{uuid.uuid4().hex[:8]}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_DIR,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = _start_celery(
+        ["beat", "-l", "INFO", "--schedule", str(folder / "celerybeat-schedule")],
+        log=log,
+        redis_url=redis_url,
+        broker_url=redis_url,
+        environment={"PRM_DEMO_LIVE_TENANTS": ""},
+    )
     return Beat(process, log)
 
 

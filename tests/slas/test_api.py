@@ -12,9 +12,9 @@ import pytest
 from partners.models import Partner
 from slas.models import PartnerRequest, SlaPolicy, SlaPolicyVersion
 from slas.services import partner_request_open
+from tests.api_calls import error, field_errors, ok, patch, post, put
 from tests.conftest import TenantClient
-from tests.factories import PartnerFactory
-from tests.slas.policies import FRIDAY_4PM, weekday_policy
+from tests.slas.policies import FRIDAY_4PM
 
 SLAS = "/api/v1/slas/"
 REQUESTS = "/api/v1/requests/"
@@ -34,60 +34,6 @@ def partner_sla_url(ref: str) -> str:
 
 def request_url(pk: int | str, action: str = "") -> str:
     return f"{REQUESTS}{pk}/" + (f"{action}/" if action else "")
-
-
-def post(client: TenantClient, url: str, body: Any = None) -> Any:
-    return client.post(url, body, content_type="application/json")
-
-
-def put(client: TenantClient, url: str, body: Any) -> Any:
-    return client.put(url, body, content_type="application/json")
-
-
-def patch(client: TenantClient, url: str, body: Any) -> Any:
-    return client.patch(url, body, content_type="application/json")
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.content
-    return response.json()
-
-
-def error(response: Any, status: int) -> dict[str, Any]:
-    """The body of an error answer, after checking the shape every error has."""
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"status", "code", "message", "errors"}
-    assert body["status"] == status
-    assert body["message"]
-    return body
-
-
-def field_errors(response: Any) -> dict[str, Any]:
-    body = error(response, 400)
-    assert body["code"] == "invalid"
-    assert all(field in body["message"] for field in body["errors"])
-    errors: dict[str, Any] = body["errors"]
-    return errors
-
-
-@pytest.fixture
-def in_alpha(in_tenant: Callable[..., Any], tenant_a: Any) -> Callable[[Callable[[], Any]], Any]:
-    """`in_alpha(lambda: ...)`: the value of the call, made in alpha's schema."""
-
-    def run(work: Callable[[], Any]) -> Any:
-        with in_tenant(tenant_a):
-            return work()
-
-    return run
-
-
-@pytest.fixture
-def northwind(db: None, in_alpha: Callable[..., Any]) -> Partner:
-    """A partner of alpha on the Monday-Friday 09:00-17:00 UTC policy "weekdays"."""
-    return in_alpha(
-        lambda: PartnerFactory.create(ref="northwind", name="Northwind", sla=weekday_policy())
-    )
 
 
 def policy_state(in_alpha: Callable[..., Any]) -> list[tuple[str, int, bool]]:

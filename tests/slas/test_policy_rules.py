@@ -21,6 +21,7 @@ from partners.models import Partner
 from slas import services
 from slas.calendar import LOOKAHEAD_DAYS, MAX_DAYS, BusinessCalendar
 from slas.models import PartnerRequest, PartnerSlaOverride, SlaPolicy, SlaPolicyVersion
+from tests.api_calls import error, field_errors, patch, post, put
 from tests.commands import run_manage
 from tests.conftest import TenantClient
 from tests.factories import PartnerFactory
@@ -36,49 +37,6 @@ def every_saturday(weeks: int = MAX_DAYS // 7 + 3) -> list[str]:
     day = date.today() - timedelta(days=7)
     day += timedelta(days=(5 - day.weekday()) % 7)
     return [(day + timedelta(weeks=week)).isoformat() for week in range(weeks)]
-
-
-def body_of(response: Any, status: int) -> dict[str, Any]:
-    """An error answer, after checking the one shape every error has."""
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"status", "code", "message", "errors"}
-    assert body["status"] == status
-    return body
-
-
-def field_errors(response: Any) -> dict[str, list[str]]:
-    body = body_of(response, 400)
-    assert body["code"] == "invalid"
-    assert all(field in body["message"] for field in body["errors"])
-    errors: dict[str, list[str]] = body["errors"]
-    return errors
-
-
-def post(client: TenantClient, url: str, body: Any) -> Any:
-    return client.post(url, body, content_type="application/json")
-
-
-def patch(client: TenantClient, url: str, body: Any) -> Any:
-    return client.patch(url, body, content_type="application/json")
-
-
-@pytest.fixture
-def in_alpha(in_tenant: Callable[..., Any], tenant_a: Any) -> Callable[[Callable[[], Any]], Any]:
-    def run(work: Callable[[], Any]) -> Any:
-        with in_tenant(tenant_a):
-            return work()
-
-    return run
-
-
-@pytest.fixture
-def northwind(db: None, in_alpha: Callable[..., Any]) -> Partner:
-    """A partner of alpha on "weekdays": Monday-Friday 09:00-17:00 UTC, first response
-    in 2 business hours, resolution in 16."""
-    return in_alpha(
-        lambda: PartnerFactory.create(ref="northwind", name="Northwind", sla=weekday_policy())
-    )
 
 
 def policies(in_alpha: Callable[..., Any]) -> list[tuple[Any, ...]]:
@@ -262,7 +220,7 @@ def test_an_override_that_breaks_the_rules_answers_400_and_stores_nothing(
     message: str,
 ) -> None:
     # when northwind's own targets are set against its policy's
-    response = client_put(alpha_api, "/api/v1/partners/northwind/sla/", {"overrides": own})
+    response = put(alpha_api, "/api/v1/partners/northwind/sla/", {"overrides": own})
 
     # then the target is named with where each value comes from; nothing is stored
     errors = field_errors(response)
@@ -271,15 +229,11 @@ def test_an_override_that_breaks_the_rules_answers_400_and_stores_nothing(
     assert overrides(in_alpha) == []
 
 
-def client_put(client: TenantClient, url: str, body: Any) -> Any:
-    return client.put(url, body, content_type="application/json")
-
-
 def test_a_policy_change_that_breaks_a_partners_own_targets_is_refused(
     alpha_api: TenantClient, northwind: Partner, in_alpha: Callable[..., Any]
 ) -> None:
     # given northwind answers in 10 hours by its own target (within the 16 to resolve)
-    ok = client_put(
+    ok = put(
         alpha_api,
         "/api/v1/partners/northwind/sla/",
         {"overrides": {"first_response_hours": "10"}},
@@ -488,7 +442,7 @@ def test_opening_a_request_on_a_policy_stored_before_the_rules_answers_409(
     response = post(alpha_api, REQUESTS, {"partner": "legacy-partner", "subject": "Help"})
 
     # then the answer is a JSON conflict naming the policy and who can fix it
-    body = body_of(response, 409)
+    body = error(response, 409)
     assert body["code"] == "conflict"
     assert "cannot be set under SLA policy “Legacy terms” (version 1)" in body["message"]
     assert "A tenant administrator must correct" in body["message"]
