@@ -33,7 +33,17 @@ worker is rolled back whole and redone, and a finished or failed job is left alo
 Each run that begins counts in `attempts` (committed first); the run after
 MAX_ATTEMPTS fails the job and says so, so a file that kills its worker every time
 stops instead of coming back forever. The lock also serialises two deliveries running at the
-same time (one would only continue where the other stopped). Refs being unique is
+same time (one would only continue where the other stopped).
+
+A step is queued when the transaction that asks for it commits, and a broker that is
+down then does not fail the upload or the confirmation (prm.celery.queue_on_commit):
+the job waits, and beat's partners-import-sweep (`import_job_sweep`) queues the step
+of every job that has waited longer than PRM_IMPORT_OVERDUE_SECONDS without it
+beginning. Only a step that has not begun (`attempts` 0) is queued again, so the
+sweep never counts toward MAX_ATTEMPTS: a step that began is Celery's to redeliver
+(acks_late). A job queued twice runs its step once; the second run finds it past
+that step (or, with PRM_TENANT_BULK_CONCURRENCY above 1 and both running at once,
+counts one more run, and continues where the first is). Refs being unique is
 the last line of defence, never the mechanism: a create-only row whose ref exists is
 an error, not something silently skipped.
 
@@ -70,9 +80,10 @@ from decimal import Decimal
 from pathlib import PureWindowsPath
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -80,7 +91,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from prm.accounts.models import User
-from prm.celery import app
+from prm.celery import app, queue_on_commit
 from slas.models import SlaPolicy
 
 from .api import PartnerInputSerializer, default_channel_manager
@@ -111,6 +122,8 @@ MAX_ATTEMPTS = 3
 # Rows per transaction: progress moves (and a dead worker's work is redone) by this much.
 CHUNK_ROWS = 100
 PREVIEW_ROWS = 10
+# The beat entry (prm/settings/base.py) that queues a step whose message was not.
+SWEEP = "partners-import-sweep"
 
 # The API's field names (DESIGN.md), in the order of the template.
 COLUMN_HELP: dict[str, str] = {
@@ -733,7 +746,7 @@ def import_job_create(
             size=len(content),
             mode=mode,
         )
-        transaction.on_commit(lambda: import_validate.delay(job.pk))
+        queue_on_commit(import_validate, job.pk, sweep=SWEEP)
     return job
 
 
@@ -761,7 +774,7 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
         if not started:
             raise ValidationError("This import has already been started.")
         ImportJobError.objects.filter(job_id=job.pk).delete()
-        transaction.on_commit(lambda: import_apply.delay(job.pk))
+        queue_on_commit(import_apply, job.pk, sweep=SWEEP)
     job.refresh_from_db(
         fields=[
             "state",
@@ -974,6 +987,36 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
             "of the file again, or ask an administrator to look at the worker's log.",
         )
         raise
+
+
+def import_job_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue the step of every job that has waited for it longer than
+    PRM_IMPORT_OVERDUE_SECONDS and not begun it: uploaded and not yet checked, or
+    confirmed and not yet importing (see the module docstring). Returns how many.
+
+    A job queued here counts as just changed (`updated_at`), so that it is queued
+    again only if this message is lost too, not on every sweep while it waits behind
+    a long import."""
+    now = now or timezone.now()
+    waited_since = now - datetime.timedelta(seconds=settings.PRM_IMPORT_OVERDUE_SECONDS)
+    with transaction.atomic():
+        waiting = list(
+            ImportJob.objects.filter(updated_at__lt=waited_since)
+            .filter(
+                Q(state=ImportState.UPLOADED)
+                # (between the check's start and its first counted run)
+                | Q(state=ImportState.VALIDATING, attempts=0)
+                | Q(state=ImportState.IMPORTING, attempts=0)
+            )
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "state")
+        )
+        ImportJob.objects.filter(pk__in=[pk for pk, _state in waiting]).update(updated_at=now)
+        for job_id, state in waiting:
+            step = import_apply if state == ImportState.IMPORTING else import_validate
+            queue_on_commit(step, job_id, sweep=SWEEP)
+    return len(waiting)
 
 
 # --- selectors ----------------------------------------------------------------------------

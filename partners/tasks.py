@@ -1,9 +1,10 @@
 """Celery tasks of the registry. Beat runs `dns_check_all` nightly in every tenant
-through the dispatcher; it queues one bounded check per partner."""
+through the dispatcher; it queues one bounded check per partner. Beat's
+partners-import-sweep queues the import steps whose message was never queued."""
 
 from prm.celery import app
 
-from .imports import import_apply, import_validate  # noqa: F401
+from .imports import import_apply, import_job_sweep, import_validate  # noqa: F401
 from .models import Partner, PartnerStatus
 from .services import partner_dns_check
 
@@ -29,3 +30,9 @@ def dns_check(partner_id: int) -> str | None:
     if partner is None or not partner.domain:
         return None
     return partner_dns_check(partner=partner).dns_status
+
+
+@app.task(name="partners.sweep_imports")
+def sweep_imports() -> int:
+    """Beat's partners-import-sweep, in every tenant (imports.import_job_sweep)."""
+    return import_job_sweep()

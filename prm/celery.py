@@ -13,6 +13,8 @@ A task queued outside a worker's task (while answering a request, in a command) 
 published once, with short timeouts, through the broker's circuit breaker
 (prm.breaker): a broker that is down or hung costs the caller one short wait, then
 none while the breaker is open; the caller gets kombu's OperationalError either way.
+A service queues its follow-up work with `queue_on_commit`, which takes that error
+for an outage it survives: the work's row is saved, and a beat sweep queues it again.
 Beat's scheduler is prm.beat.Scheduler, which writes the heartbeat /healthz reads.
 """
 
@@ -21,6 +23,8 @@ import os
 import random
 from typing import Any
 
+from celery import Task
+from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
@@ -108,6 +112,35 @@ class PrmTask(TenantTask):
         """Called instead of the task once it has been delivered too often; a task
         with a record to close (an import job, say) overrides it."""
         return None
+
+
+def queue_on_commit(task: Task, *args: Any, sweep: str) -> None:
+    """Queue `task(*args)` when the current transaction commits (at once outside one),
+    never failing the caller over the broker.
+
+    The work is saved before it is queued (a delivery, an import job, an event), so a
+    broker that is down or hung (kombu's OperationalError, prm.breaker's
+    BrokerUnavailable) must not turn a write that succeeded into an error, which the
+    client would retry: a warning is logged, and beat's `sweep` (its
+    CELERY_BEAT_SCHEDULE entry) queues the work again later. Any other error is a bug
+    and is raised. (Django's on_commit(robust=True) would swallow every error, and log
+    an expected outage as an error with its traceback.)
+    """
+    from django.db import transaction
+
+    def publish() -> None:
+        try:
+            task.delay(*args)
+        except OperationalError as error:
+            logger.warning(
+                "%s%r not queued, the broker is unreachable (%s); beat's %s will queue it",
+                task.name,
+                tuple(args),
+                error,
+                sweep,
+            )
+
+    transaction.on_commit(publish)
 
 
 app = CeleryApp("prm", task_cls=PrmTask)

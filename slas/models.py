@@ -271,7 +271,10 @@ class SlaEvent(models.Model):
     target = models.CharField(max_length=64, blank=True)
     detail = models.TextField(blank=True)
     occurred_at = models.DateTimeField()
+    # When the e-mail went out (services.sla_event_mail_send), and when beat's sweep
+    # last queued it because it had not (services.sla_event_mail_sweep).
     notified_at = models.DateTimeField(null=True, blank=True)
+    mail_requeued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -287,7 +290,15 @@ class SlaEvent(models.Model):
                 name="slas_event_once_per_partner_month_target",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["kind", "-occurred_at"]),
+            # The events whose e-mail has not gone out, for the sweep: a few rows.
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(notified_at__isnull=True),
+                name="slas_event_mail_unsent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.partner}"

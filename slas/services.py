@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email, validate_slug
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_time
 
 from prm.accounts.models import User
+from prm.celery import queue_on_commit
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
 
@@ -47,6 +49,12 @@ from .selectors import notification_list
 logger = logging.getLogger(__name__)
 
 AT_RISK_FRACTION = Decimal("0.8")
+# The beat entry (prm/settings/base.py) that queues an event's e-mail that was not.
+MAIL_SWEEP = "slas-event-mail-sweep"
+# Older events' unsent e-mails are left to their in-app notification: a mail that
+# fails every time (an address the server refuses) is not tried forever, and a
+# breach mailed days late is news no more.
+MAIL_SWEEP_MAX_AGE = timedelta(days=1)
 
 HOUR_TARGETS = rules.HOUR_TARGETS
 INTEGER_TARGETS = ("min_monthly_won_orders", "min_monthly_calls")
@@ -717,7 +725,7 @@ def sla_event_notify(*, event: SlaEvent) -> None:
 
     from .tasks import send_event_mail  # tasks import services; import here, not at the top
 
-    transaction.on_commit(lambda: send_event_mail.delay(event.pk))
+    queue_on_commit(send_event_mail, event.pk, sweep=MAIL_SWEEP)
 
 
 def sla_event_mail_send(*, event: SlaEvent) -> bool:
@@ -740,6 +748,36 @@ def sla_event_mail_send(*, event: SlaEvent) -> bool:
         locked.notified_at = timezone.now()
         locked.save(update_fields=["notified_at"])
     return True
+
+
+def sla_event_mail_sweep(*, now: datetime | None = None) -> int:
+    """Queue the e-mail of every event of the last day that has not gone out
+    PRM_SLA_MAIL_OVERDUE_SECONDS after the event (its message was never queued, the
+    broker being down, or was lost), or after this sweep last queued it. Returns how
+    many. Sending stays once (sla_event_mail_send checks and marks under a lock).
+
+    The margin also spaces out this sweep's messages for an e-mail whose task is
+    retrying (SMTP down): one more message per margin, each sent at most once."""
+    from .tasks import send_event_mail  # tasks import services; import here, not at the top
+
+    now = now or timezone.now()
+    overdue_before = now - timedelta(seconds=settings.PRM_SLA_MAIL_OVERDUE_SECONDS)
+    with transaction.atomic():
+        unsent = list(
+            SlaEvent.objects.filter(
+                notified_at__isnull=True,
+                occurred_at__lt=overdue_before,
+                occurred_at__gte=now - MAIL_SWEEP_MAX_AGE,
+            )
+            .exclude(mail_requeued_at__gte=overdue_before)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        SlaEvent.objects.filter(pk__in=unsent).update(mail_requeued_at=now)
+        for event_id in unsent:
+            queue_on_commit(send_event_mail, event_id, sweep=MAIL_SWEEP)
+    return len(unsent)
 
 
 def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:

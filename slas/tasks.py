@@ -1,12 +1,13 @@
 """SLA tasks: beat evaluates the request clocks of every tenant every few minutes
-(through the dispatcher); event mails go out with retries."""
+(through the dispatcher); event mails go out with retries, and beat's sweep queues
+the ones that were never queued."""
 
 from smtplib import SMTPException
 
 from prm.celery import app
 
 from .models import SlaEvent
-from .services import sla_clocks_evaluate, sla_event_mail_send
+from .services import sla_clocks_evaluate, sla_event_mail_send, sla_event_mail_sweep
 
 
 @app.task(name="slas.evaluate_clocks")
@@ -32,3 +33,9 @@ def evaluate_minimums() -> int:
     from .compliance import sla_minimums_evaluate
 
     return sla_minimums_evaluate()
+
+
+@app.task(name="slas.sweep_event_mails")
+def sweep_event_mails() -> int:
+    """Beat's slas-event-mail-sweep, in every tenant (services.sla_event_mail_sweep)."""
+    return sla_event_mail_sweep()

@@ -432,6 +432,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=2, minute=30),
         "args": ["partners.dns_check_all"],
     },
+    # Work saved while the broker was down (its task could not be queued when the
+    # write committed, prm.celery.queue_on_commit) or whose message was lost: each
+    # sweep queues what has waited longer than its PRM_*_OVERDUE_SECONDS below.
+    "webhooks-delivery-sweep": {
+        "task": "tenancy.dispatch",
+        "schedule": 60.0,
+        "args": ["webhooks.sweep_deliveries"],
+    },
+    "partners-import-sweep": {
+        "task": "tenancy.dispatch",
+        "schedule": 60.0,
+        "args": ["partners.sweep_imports"],
+    },
+    "slas-event-mail-sweep": {
+        "task": "tenancy.dispatch",
+        "schedule": 60.0,
+        "args": ["slas.sweep_event_mails"],
+    },
 }
 # Tenants whose demo activity keeps growing while the app runs (the run command's demo).
 PRM_DEMO_LIVE_TENANTS = env.list("PRM_DEMO_LIVE_TENANTS", default=[])
@@ -459,6 +477,10 @@ PRM_WEBHOOK_MAX_ATTEMPTS = env.int("PRM_WEBHOOK_MAX_ATTEMPTS", default=8)
 PRM_WEBHOOK_RETRY_BASE_SECONDS = env.float("PRM_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 PRM_WEBHOOK_RETRY_MAX_SECONDS = env.float("PRM_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600.0)
 PRM_WEBHOOK_DISABLE_AFTER = env.int("PRM_WEBHOOK_DISABLE_AFTER", default=5)
+# Seconds a delivery's try may be overdue (never tried since it was recorded, or past
+# its next_attempt_at) before beat's webhooks-delivery-sweep queues it again; longer
+# than a busy webhooks queue keeps a delivery waiting, or a receiver may get it twice.
+PRM_WEBHOOK_OVERDUE_SECONDS = env.float("PRM_WEBHOOK_OVERDUE_SECONDS", default=300.0)
 # Webhook receivers must be https on public addresses (prm/webhooks/targets.py).
 # PRM_WEBHOOK_ALLOW_HTTP lets plain http through too; PRM_WEBHOOK_ALLOWED_NETWORKS
 # (comma-separated CIDRs, e.g. 127.0.0.0/8) are networks that are not public but
@@ -466,6 +488,14 @@ PRM_WEBHOOK_DISABLE_AFTER = env.int("PRM_WEBHOOK_DISABLE_AFTER", default=5)
 # production.
 PRM_WEBHOOK_ALLOW_HTTP = env.bool("PRM_WEBHOOK_ALLOW_HTTP", default=False)
 PRM_WEBHOOK_ALLOWED_NETWORKS = env.list("PRM_WEBHOOK_ALLOWED_NETWORKS", default=[])
+# Seconds an import job may wait for its check or its import to begin before beat's
+# partners-import-sweep queues that step again; longer than a tenant's imports wait
+# for one another on the bulk queue, or its jobs are queued twice (harmless: the
+# second run finds the step done).
+PRM_IMPORT_OVERDUE_SECONDS = env.float("PRM_IMPORT_OVERDUE_SECONDS", default=600.0)
+# Seconds an SLA event's e-mail may stay unsent before beat's slas-event-mail-sweep
+# queues it again (events of the last day only); it is sent once either way.
+PRM_SLA_MAIL_OVERDUE_SECONDS = env.float("PRM_SLA_MAIL_OVERDUE_SECONDS", default=600.0)
 # Largest activity upload accepted in one request (bytes); larger ones get 413.
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.

@@ -67,7 +67,16 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["subscription", "-created_at"])]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"]),
+            # The deliveries still to be made, for the sweep (services.delivery_sweep):
+            # a few rows, however long the delivery log grows.
+            models.Index(
+                fields=["next_attempt_at", "created_at"],
+                condition=models.Q(state__in=["pending", "retrying"]),
+                name="webhooks_delivery_unfinished",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription}"

@@ -6,6 +6,12 @@ and queues the deliveries when that transaction commits. A delivery that fails i
 retried with exponential back-off; after `PRM_WEBHOOK_DISABLE_AFTER` consecutive
 failed deliveries the subscription is disabled and says why.
 
+A try that was never queued (the broker was down when the caller committed) or whose
+message was lost is not lost with it: beat's webhooks-delivery-sweep queues every
+delivery whose try is overdue by more than `PRM_WEBHOOK_OVERDUE_SECONDS` again
+(`delivery_sweep`), and `delivery_attempt` skips a delivery that is not due, so a
+duplicate message never tries early.
+
 A receiver's URL is checked (targets.check: https, a public host, every address it
 resolves to public) when it is subscribed or changed, and again before every try,
 which connects to the address just checked (transport.post). The delivery log keeps
@@ -17,21 +23,30 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from prm.accounts.models import User
+from prm.celery import queue_on_commit
 
 from . import targets, transport
 from .models import Attempt, Delivery, DeliveryState, Subscription, WebhookEvent
 from .signing import HEADER, sign
+
+# The beat entry (prm/settings/base.py) that queues a delivery whose try was not.
+SWEEP = "webhooks-delivery-sweep"
+# A delivery due this close to now counts as due: a retry's countdown and its
+# next_attempt_at are read from the clocks of different workers.
+DUE_LEEWAY = timedelta(seconds=1)
+# Deliveries one sweep queues at most; the next sweep takes the rest.
+SWEEP_BATCH = 1000
 
 
 def _validate(url: str | None, events: list[str]) -> dict[str, list[str]]:
@@ -126,7 +141,7 @@ def webhook_emit(*, event: str, data: dict[str, Any]) -> int:
     from .tasks import deliver
 
     for delivery in deliveries:
-        transaction.on_commit(partial(deliver.delay, delivery.pk))
+        queue_on_commit(deliver, delivery.pk, sweep=SWEEP)
     return len(deliveries)
 
 
@@ -142,6 +157,10 @@ def delivery_attempt(*, delivery: Delivery) -> float | None:
             Delivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
         )
         if delivery.state in (DeliveryState.SUCCEEDED, DeliveryState.FAILED):
+            return None
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now() + DUE_LEEWAY:
+            # A second message for this delivery (the sweep's, or a redelivered one):
+            # the try that is due later is queued for then, or the sweep queues it.
             return None
         subscription = delivery.subscription
         if not subscription.is_active:
@@ -227,5 +246,36 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     delivery.save(update_fields=["state", "next_attempt_at", "attempts", "updated_at"])
     from .tasks import deliver
 
-    transaction.on_commit(lambda: deliver.delay(delivery.pk))
+    queue_on_commit(deliver, delivery.pk, sweep=SWEEP)
     return delivery
+
+
+def delivery_sweep(*, now: datetime | None = None) -> int:
+    """Queue again the deliveries whose try is overdue by more than
+    PRM_WEBHOOK_OVERDUE_SECONDS: pending ones never tried that long after they were
+    recorded, retrying ones that long past their next_attempt_at. Returns how many.
+
+    Each is marked due now as it is queued, so that it is overdue again (and queued
+    again) only if this message is lost too: one more message per margin at most,
+    however long the queue it waits in. The receiver may still get a delivery twice
+    (two messages tried at once), which `event_id` lets it drop; never early."""
+    from .tasks import deliver
+
+    now = now or timezone.now()
+    overdue_before = now - timedelta(seconds=settings.PRM_WEBHOOK_OVERDUE_SECONDS)
+    with transaction.atomic():
+        overdue = list(
+            Delivery.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.RETRYING])
+            .filter(
+                Q(next_attempt_at__isnull=True, created_at__lt=overdue_before)
+                | Q(next_attempt_at__lt=overdue_before)
+            )
+            .order_by("id")
+            # A sweep running at the same time takes other rows, not these again.
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        Delivery.objects.filter(pk__in=overdue).update(next_attempt_at=now, updated_at=now)
+        for delivery_id in overdue:
+            queue_on_commit(deliver, delivery_id, sweep=SWEEP)
+    return len(overdue)

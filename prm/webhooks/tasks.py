@@ -1,7 +1,7 @@
 from prm.celery import app
 
 from .models import Delivery
-from .services import delivery_attempt
+from .services import delivery_attempt, delivery_sweep
 
 
 @app.task(name="webhooks.deliver")
@@ -15,3 +15,10 @@ def deliver(delivery_id: int) -> str:
         deliver.apply_async(args=[delivery_id], countdown=wait)
         return f"retry in {wait}s"
     return "done"
+
+
+@app.task(name="webhooks.sweep_deliveries")
+def sweep_deliveries() -> int:
+    """Beat's webhooks-delivery-sweep, in every tenant: queue the deliveries whose
+    try was never queued, or lost (services.delivery_sweep)."""
+    return delivery_sweep()
