@@ -2,7 +2,7 @@
 every order the API accepted is counted in the metrics.
 
 Run:  .venv/bin/python bench/soak.py [--duration 300] [--users 30] [--tenants 3]
-          [--pace 1] [--batch 20] [--partners 50] [--warmup 15] [--spawn-rate 5]
+          [--pace 0.5] [--batch 50] [--partners 50] [--warmup 15] [--spawn-rate 5]
           [--server-workers 4] [--concurrency 2] [--drain 120]
           [--database-url postgres://...] [--redis-url redis://...] [--keep-database]
 
@@ -78,6 +78,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -179,6 +180,9 @@ class Traffic:
 
     stopping: bool = False
     in_flight: int = 0
+    # (seconds into the measured part, request name, ms) of every answer in it.
+    measuring_since: float | None = None
+    answers: list[tuple[float, str, float]] = field(default_factory=list)
 
 
 TRAFFIC = Traffic()
@@ -553,6 +557,13 @@ def load(
         stop_timeout=10,
     )
     runner = env.create_local_runner()
+
+    def on_request(name: str, response_time: float, **_: Any) -> None:
+        if TRAFFIC.measuring_since is not None:
+            at = time.monotonic() - TRAFFIC.measuring_since
+            TRAFFIC.answers.append((at, name, response_time))
+
+    env.events.request.add_listener(on_request)
     today = datetime.now(UTC)
     days = 2 + int(options.duration // 86400)
     for tenant in tenants:
@@ -585,7 +596,7 @@ def load(
     )
     env.stats.reset_all()
     before = meter.reading()
-    started = time.monotonic()
+    started = TRAFFIC.measuring_since = time.monotonic()
     gevent.sleep(options.duration)
     TRAFFIC.stopping = True
     deadline = time.monotonic() + 300
@@ -700,18 +711,55 @@ def stats_rows(
     return lines, figures
 
 
+def timeline(duration: float) -> tuple[list[str], list[dict[str, float]]]:
+    """Requests a second and response times of every kind but sign-in, per slice of the
+    measured part (a minute, or a tenth of a shorter run): does the stack hold?"""
+    width = 60.0 if duration >= 300 else max(1.0, duration / 10)
+    last = max(0, math.ceil(duration / width) - 1)  # (answers in flight at the end: in it)
+    slices: dict[int, list[float]] = {}
+    for at, name, milliseconds in TRAFFIC.answers:
+        if KINDS.get(name) != "sign-in":
+            slices.setdefault(min(last, int(at // width)), []).append(milliseconds)
+    lines = [
+        f"over time (slices of {width:.0f} s, every kind but sign-in; ms)",
+        f"  {'from s':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'max':>6}",
+    ]
+    figures = []
+    for number in sorted(slices):
+        times = sorted(slices[number])
+        row = {
+            "from": number * width,
+            "rps": len(times) / min(width, duration - number * width),
+            "p50": percentile(times, 0.50),
+            "p95": percentile(times, 0.95),
+            "max": times[-1],
+        }
+        figures.append(row)
+        lines.append(
+            f"  {row['from']:>7.0f} {row['rps']:>7.1f} {row['p50']:>6.0f} {row['p95']:>6.0f} "
+            f"{row['max']:>6.0f}"
+        )
+    return lines, figures
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest rank of sorted values."""
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
     parser.add_argument("--users", type=int, default=30, help="simulated users in all")
-    parser.add_argument("--pace", type=float, default=1.0, help="tasks a second per user")
+    parser.add_argument("--pace", type=float, default=0.5, help="tasks a second per user")
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started a second")
     parser.add_argument(
         "--warmup", type=float, default=15.0, help="seconds after the last user started"
     )
     parser.add_argument("--tenants", type=int, default=3)
     parser.add_argument("--partners", type=int, default=50, help="partners per tenant")
-    parser.add_argument("--batch", type=int, default=20, help="orders per ingestion request")
+    parser.add_argument("--batch", type=int, default=50, help="orders per ingestion request")
     parser.add_argument("--server-workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--concurrency", type=int, default=2, help="processes per celery worker")
     parser.add_argument("--drain", type=float, default=120.0, help="max seconds to wait after")
@@ -781,6 +829,7 @@ def main() -> int:
                 print(benchlib.tail(server.log))
 
         table, figures = stats_rows(env, warmup, seconds)
+        slices, figures["timeline"] = timeline(options.duration)
         assert env.runner is not None
         exceptions = sum(int(value["count"]) for value in env.runner.exceptions.values())
         failures = warmup.failures + env.stats.total.num_failures
@@ -804,6 +853,8 @@ def main() -> int:
             *table,
             "  (sign-in: as the users started, in the warm-up; every other row: the measured "
             f"{seconds:.0f} s)",
+            "",
+            *slices,
             "",
             f"offered {offered:.1f} requests/s ({options.users} users x {options.pace:g}), "
             f"achieved {achieved:.1f} ({achieved / offered:.0%}): "
