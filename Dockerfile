@@ -63,4 +63,5 @@ CMD ["gunicorn", "prm.wsgi:application", \
      "--worker-tmp-dir", "/dev/shm", \
      "--access-logfile", "-", \
      "--timeout", "60", \
-     "--graceful-timeout", "30"]
+     "--graceful-timeout", "30", \
+     "--limit-request-line", "8190"]

@@ -39,6 +39,10 @@ ERROR_SCHEMA = {
     },
 }
 
+# gunicorn's --limit-request-line in the run command (prm/devstack) and the Dockerfile:
+# its largest value short of unlimited.
+REQUEST_LINE_LIMIT = 8190
+
 ERROR_STATUSES = {
     "400": "The request has errors; `errors` names them.",
     "401": "No credentials, or an API key that is not valid on this host.",
@@ -161,4 +165,15 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                         },
                     },
                 )
+            # Refused by the web server (gunicorn) before the application runs, so
+            # in its own words and type; the run command and the image allow 8190 bytes.
+            responses.setdefault(
+                "414",
+                {
+                    "description": "The request line (method, path and query) is longer "
+                    f"than {REQUEST_LINE_LIMIT} bytes; the web server refuses it, as a short "
+                    "HTML page, before the API sees it. Send long filters in fewer values.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+            )
     return result

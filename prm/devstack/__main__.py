@@ -249,6 +249,10 @@ def _serve(environment: dict[str, str], supervisor: Supervisor, bind: str, port:
             "-",
             "--graceful-timeout",
             "10",
+            # The longest request line gunicorn takes short of unlimited; longer ones get
+            # its 414, as the API document says (prm.api.schema.REQUEST_LINE_LIMIT).
+            "--limit-request-line",
+            "8190",
         ],
         environment,
     )

@@ -85,3 +85,33 @@ def test_rates_are_counted_per_key(
     other = api_client(tenant_a, ["read"])
     # then it still has its own budget
     assert other.get("/api/v1/me/").status_code == 200
+
+
+def test_the_web_servers_414_is_documented_with_the_limit_it_uses() -> None:
+    # given the request-line limit the run command's and the image's gunicorn are given
+    import re
+    from pathlib import Path
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    from prm.api.schema import REQUEST_LINE_LIMIT
+
+    root = Path(__file__).resolve().parents[2]
+    for source in ("Dockerfile", "prm/devstack/__main__.py"):
+        text = (root / source).read_text()
+        (limit,) = re.findall(r'"--limit-request-line",\s*"(\d+)"', text)
+        assert int(limit) == REQUEST_LINE_LIMIT, source
+
+    # then every operation documents the 414 that gunicorn answers past it, as HTML
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        operation
+        for methods in schema["paths"].values()
+        for method, operation in methods.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert operations
+    for operation in operations:
+        answer = operation["responses"]["414"]
+        assert str(REQUEST_LINE_LIMIT) in answer["description"]
+        assert list(answer["content"]) == ["text/html"]
