@@ -24,7 +24,6 @@ from partners.imports import import_apply, import_validate
 from partners.models import ImportFormat, ImportJob, ImportState, Partner
 from partners.tasks import sweep_imports
 from prm.accounts.models import Role
-from prm.tenancy.tasks import dispatch
 from tests.broker_outage import broker_unreachable
 from tests.conftest import client_for, log_in
 from tests.factories import UserFactory
@@ -206,19 +205,3 @@ def test_the_sweep_queues_only_steps_that_have_not_begun_and_counts_no_attempt(
             sweep_imports()
         # then it queues none of them again: each counts as just queued
         assert not [pk for _task, pk in queued if pk in names]
-
-
-@pytest.mark.django_db
-def test_beat_runs_the_import_sweep_in_every_served_tenant(settings: Any) -> None:
-    # given beat's entry
-    entry = settings.CELERY_BEAT_SCHEDULE["partners-import-sweep"]
-    assert entry["task"] == dispatch.name
-    assert entry["schedule"] <= 60
-
-    # when it fires as beat sends it: the dispatcher, in the public schema
-    with mock.patch.object(sweep_imports, "apply_async") as queued:
-        tenants = dispatch(*entry["args"])
-
-    # then the sweep is queued once in each served tenant
-    assert tenants >= 2
-    assert queued.call_count == tenants

@@ -16,7 +16,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from prm.tenancy.tasks import dispatch
 from slas.models import EventKind, Notification, SlaEvent
 from slas.tasks import evaluate_clocks, send_event_mail, sweep_event_mails
 from tests.broker_outage import broker_unreachable
@@ -157,19 +156,3 @@ def test_the_sweep_queues_unsent_mails_of_the_last_day_once_per_margin(
             sweep_event_mails()
         # then it queues none of them again before another margin has passed
         assert not [pk for pk in queued if pk in names]
-
-
-@pytest.mark.django_db
-def test_beat_runs_the_mail_sweep_in_every_served_tenant(settings: Any) -> None:
-    # given beat's entry
-    entry = settings.CELERY_BEAT_SCHEDULE["slas-event-mail-sweep"]
-    assert entry["task"] == dispatch.name
-    assert entry["schedule"] <= 60
-
-    # when it fires as beat sends it: the dispatcher, in the public schema
-    with mock.patch.object(sweep_event_mails, "apply_async") as queued:
-        tenants = dispatch(*entry["args"])
-
-    # then the sweep is queued once in each served tenant
-    assert tenants >= 2
-    assert queued.call_count == tenants

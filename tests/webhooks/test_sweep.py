@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import ApiKey, Role, User
-from prm.tenancy.tasks import dispatch
 from prm.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
 from prm.webhooks.services import subscription_create, webhook_emit
 from prm.webhooks.tasks import deliver, sweep_deliveries
@@ -218,19 +217,3 @@ def test_a_second_message_for_a_delivery_not_due_yet_does_not_try_it_early(
         delivery.refresh_from_db()
     assert len(receiver.received) == 1
     assert (delivery.state, delivery.attempts) == (DeliveryState.SUCCEEDED, 2)
-
-
-@pytest.mark.django_db
-def test_beat_runs_the_sweep_in_every_served_tenant(settings: Any) -> None:
-    # given beat's entry
-    entry = settings.CELERY_BEAT_SCHEDULE["webhooks-delivery-sweep"]
-    assert entry["task"] == dispatch.name
-    assert entry["schedule"] <= 60
-
-    # when it fires as beat sends it: the dispatcher, in the public schema
-    with mock.patch.object(sweep_deliveries, "apply_async") as queued:
-        tenants = dispatch(*entry["args"])
-
-    # then the sweep is queued once in each served tenant
-    assert tenants >= 2
-    assert queued.call_count == tenants
