@@ -1,13 +1,20 @@
-"""Policies the SLA tests share: a Monday-Friday 09:00-17:00 support calendar."""
+"""Policies the SLA tests share (a Monday-Friday 09:00-17:00 support calendar) and a
+committed overdue request built on one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slas.models import SlaPolicy
+from django.utils import timezone
+
+from partners.models import Partner
+from prm.accounts.models import Role, User
+from slas import services
+from slas.models import PartnerRequest, SlaPolicy
 from slas.services import sla_policy_save
+from tests.factories import PartnerFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
 MONDAY_TO_FRIDAY = ["mon", "tue", "wed", "thu", "fri"]
@@ -37,3 +44,24 @@ def weekday_policy(slug: str = "weekdays", **fields: Any) -> SlaPolicy:
     }
     policy, _changed = sla_policy_save(data=data, actor=None)
     return policy
+
+
+def overdue_request(marker: str) -> PartnerRequest:
+    """A committed partner (in the current schema) whose request, opened a month ago
+    with a 1-hour first-response target and no resolution target, is long overdue."""
+    manager = UserFactory.create(role=Role.MANAGER, email=f"sla-{marker}@example.com")
+    policy = weekday_policy(f"sla-{marker}", first_response_hours="1", resolution_hours=None)
+    partner = PartnerFactory.create(ref=f"sla-{marker}", sla=policy, channel_manager=manager)
+    return services.partner_request_open(
+        partner=partner,
+        subject=f"Overdue {marker}",
+        opened_at=timezone.now() - timedelta(days=30),
+    )
+
+
+def remove_overdue(marker: str) -> None:
+    """Removes what overdue_request() committed in the current schema."""
+    Partner.objects.filter(ref=f"sla-{marker}").delete()
+    Partner.history.filter(ref=f"sla-{marker}").delete()
+    SlaPolicy.objects.filter(slug=f"sla-{marker}").delete()
+    User.objects.filter(email=f"sla-{marker}@example.com").delete()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,39 +17,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from partners.models import Partner
-from prm.accounts.models import Role, User
 from prm.celery import app
 from prm.tenancy.tasks import dispatch
 from slas import services
-from slas.models import ClockState, EventKind, Notification, PartnerRequest, SlaEvent, SlaPolicy
-from tests.factories import PartnerFactory, UserFactory
-from tests.slas.policies import weekday_policy
+from slas.models import ClockState, EventKind, Notification, PartnerRequest, SlaEvent
+from tests.slas.policies import overdue_request, remove_overdue
 from tests.waiting import wait_for
 
 # The worker is shared by the session and may still be busy with an earlier test's work.
 WORKER_WAIT = 90.0
-
-
-def overdue_request(marker: str) -> PartnerRequest:
-    """A committed partner (in the current schema) whose request, opened a month ago
-    with a 1-hour first-response target and no resolution target, is long overdue."""
-    manager = UserFactory.create(role=Role.MANAGER, email=f"sla-{marker}@example.com")
-    policy = weekday_policy(f"sla-{marker}", first_response_hours="1", resolution_hours=None)
-    partner = PartnerFactory.create(ref=f"sla-{marker}", sla=policy, channel_manager=manager)
-    return services.partner_request_open(
-        partner=partner,
-        subject=f"Overdue {marker}",
-        opened_at=timezone.now() - timedelta(days=30),
-    )
-
-
-def remove_overdue(marker: str) -> None:
-    """Removes what overdue_request() committed in the current schema."""
-    Partner.objects.filter(ref=f"sla-{marker}").delete()
-    Partner.history.filter(ref=f"sla-{marker}").delete()
-    SlaPolicy.objects.filter(slug=f"sla-{marker}").delete()
-    User.objects.filter(email=f"sla-{marker}@example.com").delete()
 
 
 def heartbeat_in(in_tenant: Callable[..., Any], tenant: Any, token: str) -> Any:
@@ -149,21 +125,13 @@ def waiting_on_a_lock() -> int:
 
 
 def test_two_overlapping_evaluations_raise_and_mail_one_event(
-    committed: Callable[[Callable[[], Any]], None],
+    committed_overdue_request: PartnerRequest,
     in_tenant: Callable[..., Any],
     tenant_a: Any,
     eager_tasks: None,
 ) -> None:
     # given a committed overdue request in alpha
-    marker = uuid.uuid4().hex[:8]
-
-    def clean_up() -> None:
-        with in_tenant(tenant_a):
-            remove_overdue(marker)
-
-    committed(clean_up)
-    with in_tenant(tenant_a):
-        request = overdue_request(marker)
+    request = committed_overdue_request
     now = timezone.now()
     results: dict[str, int] = {}
     failures: list[BaseException] = []
