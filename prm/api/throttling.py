@@ -25,14 +25,20 @@ class RateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
 
-def key_rate(api_key: ApiKey) -> str:
-    """The budget of one key, "N/minute" or the platform's PRM_API_RATE_PER_KEY."""
-    if api_key.rate_limit is not None:
-        return f"{api_key.rate_limit}/minute"
-    tenant_limit = getattr(getattr(connection, "tenant", None), "api_rate_limit", None)
+def default_key_rate(tenant: Any) -> str:
+    """What a key of `tenant` without a limit of its own gets: "N/minute" or the
+    platform's PRM_API_RATE_PER_KEY."""
+    tenant_limit = getattr(tenant, "api_rate_limit", None)
     if tenant_limit is not None:
         return f"{tenant_limit}/minute"
     return str(settings.PRM_API_RATE_PER_KEY)
+
+
+def key_rate(api_key: ApiKey) -> str:
+    """The budget of one key, "N/minute" or its tenant's default."""
+    if api_key.rate_limit is not None:
+        return f"{api_key.rate_limit}/minute"
+    return default_key_rate(getattr(connection, "tenant", None))
 
 
 class ApiKeyRateThrottle(RateThrottle):

@@ -1,6 +1,5 @@
 """Pages of the base UI: the public landing page, the home page and tenant settings."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from prm.accounts.selectors import api_key_list, user_list_people
 from prm.accounts.services import api_key_create, api_key_update, user_create
 from prm.accounts.services import api_key_revoke as api_key_revoke_service
+from prm.api.throttling import default_key_rate
 from prm.webhooks.models import Delivery, Subscription
 from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
 from reporting.dashboard_views import dashboard_page
@@ -64,10 +64,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 
 def _default_rate_limit(request: HttpRequest) -> str:
     """What a key without a limit of its own gets, as people read it."""
-    tenant_limit = getattr(getattr(request, "tenant", None), "api_rate_limit", None)
-    if tenant_limit is not None:
-        return f"{tenant_limit} a minute"
-    count, _, period = str(settings.PRM_API_RATE_PER_KEY).partition("/")
+    count, _, period = default_key_rate(getattr(request, "tenant", None)).partition("/")
     return f"{count} a {period or 'minute'}"
 
 
