@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_date, parse_time
 
 from prm.accounts.models import User
 from prm.celery import queue_on_commit
+from prm.errors import Errors
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
 
@@ -75,11 +76,6 @@ POLICY_FIELDS = (
     "review_cadence",
     "is_default",
 )
-
-
-class Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
 
 
 def _decimal(
@@ -270,8 +266,7 @@ def sla_policy_validate(data: dict[str, Any], *, policy: SlaPolicy | None = None
         _check_partners_keep_the_rules(
             policy=policy, before=before, after=after, given=set(data), errors=errors
         )
-    if errors:
-        raise ValidationError(dict(errors))
+    errors.raise_if_any()
     return cleaned
 
 
@@ -454,8 +449,7 @@ def partner_sla_override_set(
         for field, messages in found.items():
             for message in messages:
                 errors.add(field, message)
-    if errors:
-        raise ValidationError(dict(errors))
+    errors.raise_if_any()
     override, _ = PartnerSlaOverride.objects.get_or_create(partner=partner)
     for field, value in cleaned.items():
         setattr(override, field, value)
@@ -510,8 +504,7 @@ def partner_request_open(
         errors.add("subject", "Say in a few words what is needed.")
     if kind not in RequestKind.values:
         errors.add("kind", f"Use one of {', '.join(RequestKind.values)}.")
-    if errors:
-        raise ValidationError(dict(errors))
+    errors.raise_if_any()
     opened_at = opened_at or timezone.now()
     # Read the policy now, not from the partner's cached copy, which may predate the
     # version in force; its targets and version number come from this one row.
