@@ -66,7 +66,7 @@ days up to today) and for last calendar month: ``/api/v1/metrics/partners/``,
 month over the year; the dashboard ``/`` for each of its presets (``period=month``,
 ``30d``, ``quarter``, ``year``) as the manager (their own partners, the default) and
 as the administrator (all partners, the default); the dashboard's live fragment
-(URL name ``reporting:dashboard_live``) when the tree has it; and a partner's page
+(URL name ``console:dashboard_live``) when the tree has it; and a partner's page
 ``/partners/<ref>/``.
 """
 
@@ -533,7 +533,7 @@ def endpoints(*, today: date, days: int, ref: str, live_path: str | None) -> lis
 def live_fragment_path() -> str | None:
     from django.urls import NoReverseMatch, reverse
 
-    for name in ("reporting:dashboard_live", "web:dashboard_live", "dashboard_live"):
+    for name in ("console:dashboard_live", "web:dashboard_live", "dashboard_live"):
         try:
             return str(reverse(name, urlconf="prm.urls"))
         except NoReverseMatch:

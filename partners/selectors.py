@@ -110,3 +110,29 @@ def _audit_entry(record: Any) -> dict[str, Any]:
         "object": str(record.instance) if record.history_type != "-" else record.history_object,
         "changes": changes,
     }
+
+
+def default_channel_manager(actor: Any) -> User | None:
+    """Who manages a partner created by `actor` when no one is named: the actor if
+    vendor staff, else the tenant's first administrator."""
+    if isinstance(actor, User) and actor.is_channel_staff:
+        return actor
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("created_at", "pk").first()
+
+
+def partner_only(partner: Partner) -> QuerySet[Partner]:
+    """One partner as a queryset, for reads that take a set of partners (the scorecard)."""
+    return Partner.objects.filter(pk=partner.pk)
+
+
+def sla_policy_default() -> Any:
+    """The tenant's default SLA policy (a new partner's), or None."""
+    policy_model = Partner._meta.get_field("sla").related_model
+    return policy_model._default_manager.filter(is_default=True).first()
+
+
+def related_names(*, field: str, ids: set[Any]) -> dict[Any, str]:
+    """The names of the rows a partner's foreign key `field` pointed to (by id), for
+    the audit history; a row deleted since is missing."""
+    model = Partner._meta.get_field(field).related_model
+    return {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}

@@ -6,13 +6,14 @@ from prm.web.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("", include("console.urls")),
     path("", include("prm.web.urls")),
     path("accounts/", include("prm.accounts.urls")),
     path("partners/import/", include("partners.urls_import")),
     path("partners/", include("partners.urls")),
     path("", include("reporting.urls")),
     path("slas/", include("slas.urls")),
-    path("portal/", include("prm.portal.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("prm.api.urls")),
 ]
 

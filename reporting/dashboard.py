@@ -455,32 +455,6 @@ def leaderboard(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     return with_value + without
 
 
-def sla_breaches(*, partners: QuerySet[Partner], period: Period, limit: int = 10) -> dict[str, Any]:
-    """SLA breaches of `partners`: open requests whose clock is breached now, and the
-    breach events (request clocks breached, monthly minimums missed) of the period."""
-    from slas.models import EventKind, PartnerRequest, SlaEvent
-    from slas.selectors import open_breaches
-
-    start, end = period.moments()
-    requests = (
-        PartnerRequest.objects.filter(open_breaches(), partner__in=partners)
-        .select_related("partner")
-        .order_by("opened_at", "id")
-    )
-    events = SlaEvent.objects.filter(
-        partner__in=partners,
-        kind__in=[EventKind.BREACHED, EventKind.MINIMUM_MISSED],
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-    ).select_related("partner", "request")
-    return {
-        "open_count": requests.count(),
-        "open": list(requests[:limit]),
-        "event_count": events.count(),
-        "events": list(events[:limit]),
-    }
-
-
 def column_sums(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
     """partner_sums() tuples (reporting.metrics.SUMMED) added up, a column at a time
     (exact: ints and Decimals): the first and last won order, and the items listed
@@ -511,7 +485,7 @@ def dashboard(
     """What the channel manager dashboard shows for `partners` over `period`, from
     three scans of the rollups (the period per partner, the previous period's totals,
     the period per day/week/month): the scorecard, breakdowns by tier, country,
-    product and sales channel, the leaderboard, and the SLA breaches.
+    product and sales channel, and the leaderboard (the console adds the SLA breaches).
 
     The same numbers as figures() and leaderboard() over partner_metrics() rows (the
     CSV export's path), computed from one tuple of sums per partner: derived metrics
@@ -536,7 +510,6 @@ def dashboard(
         "leaderboard": ranked,
         "leaderboard_total": len(rows),
         "leaderboard_columns": LEADERBOARD_COLUMNS,
-        "sla": sla_breaches(partners=partners, period=period),
     }
 
 

@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django import forms
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django_tenants.utils import tenant_context
 
 from prm.tenancy.db import tenant_connection
@@ -19,6 +20,7 @@ from .models import Call, Lead, Order
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 SIGNED_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def cell(value: Any) -> str:
@@ -30,6 +32,24 @@ def cell(value: Any) -> str:
     if FORMULA_START.match(text) and not SIGNED_NUMBER.match(text):
         return "'" + text
     return text
+
+
+def safe_filename(request: HttpRequest, table: str, period: Any) -> str:
+    """`<tenant>-<table>-<from>_<to>.csv` (the tenant's days of `period`, or "all")."""
+    tenant = getattr(getattr(request, "tenant", None), "slug", "prm")
+    days = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period else "all"
+    # Only characters that need no quoting in a header (a ref given in the query
+    # string could hold anything).
+    return UNSAFE_IN_FILENAME.sub("", f"{tenant}-{table}-{days}") + ".csv"
+
+
+def invalid_form_answer(form: forms.Form, what: str) -> HttpResponse:
+    """A download's 400 in plain text: what is wrong with which field."""
+    problems = "; ".join(
+        f"{field}: {' '.join(str(error) for error in errors)}"
+        for field, errors in form.errors.items()
+    )
+    return HttpResponse(f"{what}: {problems}", status=400, content_type="text/plain")
 
 
 class _Echo:

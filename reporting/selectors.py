@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 
 from partners.models import Partner
 from partners.selectors import partner_list_for_user
@@ -41,21 +41,3 @@ def activity_list(
         start, end = period.moments()
         rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
     return rows
-
-
-def dashboard_freshness() -> tuple[str, dict[str, Any]]:
-    """How fresh the rollups are (reporting.metrics.freshness), and a token that
-    changes whenever what the dashboard shows may have: a fold of the rollups, the
-    outbox's size, a new SLA event, a partner request changing, a partner added,
-    changed (its tier, country, products, manager) or deleted."""
-    from slas.models import PartnerRequest, SlaEvent
-
-    fresh = metrics.freshness()
-    as_of = fresh["as_of"].isoformat() if fresh["as_of"] else "never"
-    last_event = SlaEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    last_request = PartnerRequest.objects.aggregate(last=Max("updated_at"))["last"]
-    registry = Partner.objects.aggregate(last=Max("updated_at"), count=Count("id"))
-    changes = [
-        value.isoformat() if value else "never" for value in (last_request, registry["last"])
-    ]
-    return f"{as_of}.{fresh['pending']}.{last_event}.{'.'.join(changes)}.{registry['count']}", fresh

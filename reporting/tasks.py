@@ -97,20 +97,3 @@ def reconcile(days: int = 3) -> int:
     if differing:
         logger.warning("reconciliation rewrote %s rollup rows since %s", differing, since)
     return differing
-
-
-@app.task(name="reporting.demo_live")
-def demo_live() -> int:
-    """While the demo runs, add a little activity so its numbers move; only in the
-    tenants named in PRM_DEMO_LIVE_TENANTS."""
-    from django.conf import settings
-    from django.db import connection
-
-    from .demo import live_tick
-
-    if (
-        getattr(getattr(connection, "tenant", None), "slug", None)
-        not in settings.PRM_DEMO_LIVE_TENANTS
-    ):
-        return 0
-    return live_tick()

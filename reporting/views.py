@@ -6,13 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from prm.web.access import staff_required
 
+from .dashboard_forms import PeriodForm
+from .exports import ACTIVITY_EXPORTS, activity_csv, invalid_form_answer, safe_filename
 from .forms import CallForm, ContactForm
 from .manual_entry import CALLS, CONTACTS, form_errors_from, manual_entry_record
 from .models import Call, Lead, Order
+from .selectors import activity_list
 
 KINDS = {
     "orders": (Order, "Orders"),
@@ -76,3 +80,30 @@ def _activity_url() -> str:
     from django.urls import reverse
 
     return reverse("reporting:activity")
+
+
+# --- the activity page's CSV ---------------------------------------------------------------
+
+
+@staff_required
+def activity_export(request: HttpRequest) -> HttpResponseBase:
+    """Orders, calls or contacts (`kind`) as CSV, newest first, the activity API's field
+    names; optionally one partner (`partner` ref) and a period (`from`, `to`, the
+    tenant's days, on the order, call or contact time)."""
+    kind = request.GET.get("kind", "orders")
+    if kind not in ACTIVITY_EXPORTS:
+        return HttpResponse(
+            "Choose kind=orders, kind=calls or kind=contacts.",
+            status=400,
+            content_type="text/plain",
+        )
+    partner = request.GET.get("partner", "").strip()
+    period = None
+    if request.GET.get("from") or request.GET.get("to"):
+        form = PeriodForm({**request.GET.dict(), "period": "custom"})
+        if not form.is_valid():
+            return invalid_form_answer(form, "The period is not valid")
+        period = form.chosen_period()
+    rows = activity_list(user=request.user, kind=kind, partner_ref=partner, period=period)
+    filename = safe_filename(request, f"{kind}-{partner}" if partner else kind, period)
+    return activity_csv(kind=kind, rows=rows, filename=filename)

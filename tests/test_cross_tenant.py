@@ -128,7 +128,7 @@ def test_the_walk_covers_every_url(beta_data: dict[str, Any]) -> None:
     # then URLs from every include are there, parameters filled in
     assert {
         "healthz",
-        "web:home",
+        "console:home",
         "web:api_key_revoke",
         "accounts:login",
         "accounts:password_reset_confirm",

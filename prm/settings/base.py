@@ -60,7 +60,7 @@ SHARED_APPS = [
     "simple_history",
     "prm.web",
     "prm.api",
-    "prm.demo",
+    "demo",
 ]
 
 # Apps whose tables live in every tenant schema.
@@ -77,7 +77,8 @@ TENANT_APPS = [
     "partners",
     "slas",
     "reporting",
-    "prm.portal",
+    "console",
+    "portal",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -244,7 +245,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -454,10 +455,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # Tenants whose demo activity keeps growing while the app runs (the run command's demo).
 PRM_DEMO_LIVE_TENANTS = env.list("PRM_DEMO_LIVE_TENANTS", default=[])
 if PRM_DEMO_LIVE_TENANTS:
-    CELERY_BEAT_SCHEDULE["reporting-demo-live"] = {
+    CELERY_BEAT_SCHEDULE["demo-live"] = {
         "task": "tenancy.dispatch",
         "schedule": 10.0,
-        "args": ["reporting.demo_live"],
+        "args": ["demo.live"],
     }
 # Requests per API key and per signed-in user ("N/second|minute|hour|day"). A tenant's
 # own default for its keys (Tenant.api_rate_limit) and one key's limit

@@ -20,7 +20,7 @@ def _items_for(user: Any) -> list[dict[str, str] | None]:
         return []
     if user.is_channel_staff:
         items = [
-            _item("Dashboard", "web:home", "speedometer2"),
+            _item("Dashboard", "console:home", "speedometer2"),
             _item("Partners", "partners:list", "people"),
             _item("SLAs", "slas:list", "clipboard-check"),
             _item("Activity", "reporting:activity", "activity"),

@@ -5,7 +5,6 @@ from . import views
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("settings/", views.settings_home, name="settings"),
     path("settings/users/new/", views.user_new, name="user_new"),
     path("settings/api-keys/new/", views.api_key_new, name="api_key_new"),

@@ -1,11 +1,11 @@
-"""Pages of the base UI: the public landing page, the home page and tenant settings."""
+"""Pages of the base UI: the public landing page and tenant settings (the home page is
+the console's)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from prm.accounts.selectors import api_key_list, user_list_people
@@ -14,30 +14,14 @@ from prm.accounts.services import api_key_revoke as api_key_revoke_service
 from prm.api.throttling import default_key_rate
 from prm.webhooks.models import Delivery, Subscription
 from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
-from reporting.dashboard_views import dashboard_page
 
-from .access import admin_required, login_required, public_view
+from .access import admin_required, public_view
 from .forms import ApiKeyCreateForm, ApiKeyEditForm, UserCreateForm, WebhookForm
 
 
 @public_view
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The channel manager dashboard for vendor staff; partner users go to their
-    portal (once it is mounted)."""
-    user = request.user
-    if getattr(user, "is_channel_staff", False):
-        return dashboard_page(request)
-    if getattr(user, "is_partner_user", False):
-        try:
-            return redirect(reverse("portal:home"))
-        except NoReverseMatch:
-            pass
-    return render(request, "web/home.html")
 
 
 def _form_errors_from(form, error: ValidationError) -> None:

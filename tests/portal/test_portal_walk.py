@@ -328,7 +328,7 @@ def test_the_walk_covers_the_portal_and_the_manager_pages(
         "portal:request_detail",
         "portal:orders_export",
         "portal:call_new",
-        "web:home",
+        "console:home",
         "web:settings",
         "partners:detail",
         "partners:edit",

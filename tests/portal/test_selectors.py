@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from portal import selectors
 from prm.accounts.models import Role
-from prm.portal import selectors
 from tests.factories import UserFactory
 from tests.portal.conftest import PortalPartner
 

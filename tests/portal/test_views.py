@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from partners.models import Partner
+from portal.services import portal_profile_update
 from prm.accounts.models import Role
 from prm.accounts.services import user_create
-from prm.portal.services import portal_profile_update
 from prm.webhooks.models import Delivery
 from prm.webhooks.services import subscription_create
 from reporting.models import Call, Lead, Order

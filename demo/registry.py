@@ -12,17 +12,16 @@ import phonenumbers
 from django.utils import timezone
 from django.utils.text import slugify
 
-from prm.accounts.models import Role, User
-from prm.accounts.services import user_create
-
-from .models import ContactRole, PartnerStatus, StatusChange
-from .services import (
+from partners.models import ContactRole, PartnerStatus, StatusChange
+from partners.services import (
     contact_create,
     partner_create,
     partner_transition,
     product_create,
     tier_create,
 )
+from prm.accounts.models import Role, User
+from prm.accounts.services import user_create
 
 DEMO_PARTNER_REF = "northwind"
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from prm.demo.services import demo_logins, demo_seed
+from demo.services import demo_logins, demo_seed
 from prm.tenancy.commands import validation_message
 from prm.tenancy.services import ProvisioningError, host_for
 

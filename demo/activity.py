@@ -14,9 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
-
-from . import rollups
-from .ingest import ingest
+from reporting import rollups
+from reporting.ingest import ingest
 
 PRICES = {
     "edge-x1": Decimal("249.00"),

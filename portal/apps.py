@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    name = "prm.portal"
+    name = "portal"
     label = "portal"
     verbose_name = "Partner portal"

@@ -16,9 +16,9 @@ from prm.accounts.models import User
 from prm.web.access import programme_admin_required, staff_required
 from prm.web.markdown import markdown_to_html
 
-from . import selectors, services
-from .forms import TierForm
-from .models import Tier
+from .. import selectors, services
+from ..forms import TierForm
+from ..models import Tier
 
 TERMS = ("roles", "responsibilities", "benefits")
 

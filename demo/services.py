@@ -8,7 +8,8 @@ prints them (created if missing, password and role restored).
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from partners.demo import DEMO_PARTNER_REF, registry_seed
+from demo.activity import activity_seed
+from demo.registry import DEMO_PARTNER_REF, registry_seed
 from partners.models import Partner
 from partners.services import partner_user_create
 from prm.accounts.models import Role, User
@@ -16,7 +17,6 @@ from prm.accounts.services import user_create
 from prm.tenancy.models import Tenant
 from prm.tenancy.selectors import tenant_get_by_slug
 from prm.tenancy.services import TenantAdmin, tenant_provision
-from reporting.demo import activity_seed
 from reporting.models import Order
 
 

@@ -1,5 +1,5 @@
-"""The channel manager dashboard (served at `/` by web:home for vendor staff), its live
-fragment, and the CSV downloads of the dashboard and the activity page.
+"""The channel managers' and admins' home: the dashboard at `/` for vendor staff (partner
+users go to their portal), its live fragment and its CSV downloads.
 
 The dashboard reads the daily rollups only. Its live fragment is polled by htmx with
 the freshness token of what it shows; while the rollups have not changed the answer
@@ -9,7 +9,6 @@ is 204 (htmx keeps the page as it is), so polling costs three small queries.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -17,16 +16,15 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from partners.selectors import partner_list_for_user
-from prm.web.access import staff_required
-
-from . import metrics
-from .dashboard import (
+from prm.web.access import login_required, staff_required
+from reporting import metrics
+from reporting.dashboard import (
     BREAKDOWN_TITLES,
     LEADERBOARD_COLUMNS,
     TILE_SPECS,
@@ -39,15 +37,15 @@ from .dashboard import (
     make_tile,
     previous_period,
 )
-from .dashboard_forms import DashboardForm, PeriodForm
-from .exports import ACTIVITY_EXPORTS, activity_csv, csv_response
-from .metrics import Period
-from .rollups import COMPONENTS
-from .selectors import activity_list, dashboard_freshness
+from reporting.dashboard_forms import DashboardForm
+from reporting.exports import csv_response, invalid_form_answer, safe_filename
+from reporting.metrics import Period
+from reporting.rollups import COMPONENTS
+
+from .selectors import dashboard_freshness, sla_breaches
 
 POLL_SECONDS = 5
 CACHE_SECONDS = 600
-UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 # Columns of the per-partner CSV: the metrics API's keys, in its order.
 PARTNER_METRIC_COLUMNS = (
@@ -109,7 +107,7 @@ def _live_html(
     html = cache.get(key)
     if html is None:
         html = render_to_string(
-            "reporting/_dashboard_live.html",
+            "console/_dashboard_live.html",
             _context(request, form, token, fresh),
             request=request,
         )
@@ -123,20 +121,17 @@ def _context(
     period = form.chosen_period()
     query = form.query()
     sort = form.cleaned_data["sort"]
-    data = dashboard(
-        partners=_scoped(request, form),
-        period=period,
-        previous=previous_period(period),
-        sort=sort,
-    )
+    partners = _scoped(request, form)
+    data = dashboard(partners=partners, period=period, previous=previous_period(period), sort=sort)
     without_sort = {key: value for key, value in query.items() if key != "sort"}
     return {
         **data,
+        "sla": sla_breaches(partners=partners, period=period),
         "period": period,
         "token": token,
         "freshness": fresh,
         "poll_seconds": POLL_SECONDS,
-        "live_url": f"{reverse('reporting:dashboard_live')}?{urlencode({**query, 'since': token})}",
+        "live_url": f"{reverse('console:dashboard_live')}?{urlencode({**query, 'since': token})}",
         "sort": sort,
         "sort_links": _sort_links(without_sort, sort),
     }
@@ -160,21 +155,21 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return render(
-            request, "reporting/dashboard.html", {"form": form, "invalid": True}, status=400
+            request, "console/dashboard.html", {"form": form, "invalid": True}, status=400
         )
     query = form.query()
     exports = [
         {
             "table": table,
             "label": label,
-            "url": reverse("reporting:dashboard_export", args=[table])
+            "url": reverse("console:dashboard_export", args=[table])
             + ("?" + urlencode(query) if query else ""),
         }
         for table, label in EXPORT_TABLES.items()
     ]
     return render(
         request,
-        "reporting/dashboard.html",
+        "console/dashboard.html",
         {
             "form": form,
             "period": form.chosen_period(),
@@ -183,6 +178,17 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "live_html": mark_safe(_live_html(request, form)),  # noqa: S308
         },
     )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The channel manager dashboard for vendor staff; partner users go to their portal."""
+    user = request.user
+    if getattr(user, "is_channel_staff", False):
+        return dashboard_page(request)
+    if getattr(user, "is_partner_user", False):
+        return redirect(reverse("portal:home"))
+    return render(request, "console/home.html")
 
 
 @staff_required
@@ -194,24 +200,8 @@ def dashboard_live(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     form = _form(request)
     if not form.is_valid():
-        return _invalid(form, "The filters are not valid")
+        return invalid_form_answer(form, "The filters are not valid")
     return HttpResponse(_live_html(request, form, freshness))
-
-
-def _invalid(form: PeriodForm, what: str) -> HttpResponse:
-    problems = "; ".join(
-        f"{field}: {' '.join(str(error) for error in errors)}"
-        for field, errors in form.errors.items()
-    )
-    return HttpResponse(f"{what}: {problems}", status=400, content_type="text/plain")
-
-
-def _filename(request: HttpRequest, table: str, period: Period | None) -> str:
-    tenant = getattr(getattr(request, "tenant", None), "slug", "prm")
-    days = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period else "all"
-    # Only characters that need no quoting in a header (a ref given in the query
-    # string could hold anything).
-    return UNSAFE_IN_FILENAME.sub("", f"{tenant}-{table}-{days}") + ".csv"
 
 
 @staff_required
@@ -222,10 +212,10 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
         raise Http404("There is no such table.")
     form = _form(request)
     if not form.is_valid():
-        return _invalid(form, "The filters are not valid")
+        return invalid_form_answer(form, "The filters are not valid")
     period = form.chosen_period()
     partners = _scoped(request, form)
-    filename = _filename(request, f"dashboard-{table}", period)
+    filename = safe_filename(request, f"dashboard-{table}", period)
     header: tuple[str, ...]
     rows: Any
     if table == "series":
@@ -276,30 +266,3 @@ def _tile_rows(
             tile.change,
             tile.change_percent,
         ]
-
-
-# --- the activity page's CSV ---------------------------------------------------------------
-
-
-@staff_required
-def activity_export(request: HttpRequest) -> HttpResponseBase:
-    """Orders, calls or contacts (`kind`) as CSV, newest first, the activity API's field
-    names; optionally one partner (`partner` ref) and a period (`from`, `to`, the
-    tenant's days, on the order, call or contact time)."""
-    kind = request.GET.get("kind", "orders")
-    if kind not in ACTIVITY_EXPORTS:
-        return HttpResponse(
-            "Choose kind=orders, kind=calls or kind=contacts.",
-            status=400,
-            content_type="text/plain",
-        )
-    partner = request.GET.get("partner", "").strip()
-    period = None
-    if request.GET.get("from") or request.GET.get("to"):
-        form = PeriodForm({**request.GET.dict(), "period": "custom"})
-        if not form.is_valid():
-            return _invalid(form, "The period is not valid")
-        period = form.chosen_period()
-    rows = activity_list(user=request.user, kind=kind, partner_ref=partner, period=period)
-    filename = _filename(request, f"{kind}-{partner}" if partner else kind, period)
-    return activity_csv(kind=kind, rows=rows, filename=filename)
