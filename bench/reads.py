@@ -654,7 +654,7 @@ def main() -> int:
     with benchlib.bench_database(options, "reads"):
         from django_tenants.utils import tenant_context
 
-        from reporting.dashboard import tenant_today
+        from prm.tenancy.clock import tenant_today
 
         high = f"{options.multiplier}x"
         loads = {"1x": ("bench", 1), high: ("bench10", options.multiplier)}

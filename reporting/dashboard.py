@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -62,11 +61,6 @@ PRESETS = {
 }
 DEFAULT_PRESET = "month"
 MAX_PERIOD_DAYS = 3700  # as the metrics API
-
-
-def tenant_today() -> date:
-    """Today in the tenant's time zone (the days rollups are kept in)."""
-    return timezone.localdate(timezone=ZoneInfo(current_time_zone()))
 
 
 def preset_period(preset: str, today: date) -> Period:

@@ -13,6 +13,7 @@ from django_countries import countries
 
 from partners.models import Partner, Product, Tier
 from partners.selectors import channel_manager_list
+from prm.tenancy.clock import tenant_today
 
 from .dashboard import (
     DEFAULT_PRESET,
@@ -21,7 +22,6 @@ from .dashboard import (
     MAX_PERIOD_DAYS,
     PRESETS,
     preset_period,
-    tenant_today,
 )
 from .metrics import Period
 
