@@ -1,3 +1,11 @@
+"""create_user: a user of one tenant with a role; a partner user names its partner.
+
+Here, not in prm.accounts, because a partner user is linked to a partner, and the
+platform imports no domain app (DESIGN.md "Layers"). The command line is a contract:
+`create_user --tenant SLUG --email E --password P --role admin|manager|partner
+[--partner REF]`.
+"""
+
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
