@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,11 +22,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from prm.accounts.models import User
 from prm.web.access import partner_required
+from prm.web.forms import form_errors_from
 from reporting.dashboard import PARTNER_TILES
 from reporting.dashboard import scorecard as build_scorecard
 from reporting.dashboard_forms import PeriodForm
 from reporting.exports import activity_csv
-from reporting.manual_entry import CallEntryForm, ContactEntryForm, form_errors_from
+from reporting.manual_entry import CallEntryForm, ContactEntryForm
 from slas.calendar import CalendarError
 from slas.models import PartnerRequest
 from slas.selectors import sla_event_list
@@ -48,12 +48,6 @@ def _render(request: HttpRequest, template: str, section: str, **context: Any) -
     """Every portal page shows whose portal it is and the portal's own navigation."""
     partner = selectors.portal_partner(user=request.user)
     return render(request, template, {"partner": partner, "section": section, **context})
-
-
-def _form_errors_from(form: Form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 # --- overview and profile ---------------------------------------------------------------
@@ -94,7 +88,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             services.portal_profile_update(user=user, **changes)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, "Your details are saved; your channel manager sees them.")
             return redirect("portal:profile")
@@ -156,7 +150,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         except CalendarError:
             form.add_error(
                 None,

@@ -1,12 +1,10 @@
 """What the registry's pages share: the acting user, a partner the user may see or a
-404, a service's errors on a form, links that keep the query string."""
+404, links that keep the query string."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,13 +26,6 @@ def partner_or_404(request: HttpRequest, ref: str) -> Partner:
         return selectors.partner_get_for_user(user=request.user, ref=ref)
     except Partner.DoesNotExist as error:
         raise Http404("There is no such partner.") from error
-
-
-def form_errors_from(form: Form, error: ValidationError) -> None:
-    """Put a service's messages on the form fields they name (the rest on top)."""
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def reverse_or_none(name: str) -> str | None:

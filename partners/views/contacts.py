@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from prm.web.access import staff_required
+from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..forms import ContactForm
 from ..models import Contact, Partner
-from .common import acting_user, form_errors_from, partner_or_404
+from .common import acting_user, partner_or_404
 
 
 def _contact_or_404(partner: Partner, contact_id: int) -> Contact:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from prm.web.access import staff_required
+from prm.web.forms import form_errors_from
 from prm.web.markdown import markdown_to_html
 
 from .. import page_sections, selectors, services
@@ -19,7 +20,7 @@ from ..forms import PartnerForm, StatusChangeForm, TerminateForm
 from ..models import Partner, PartnerStatus
 from ..validators import display_domain
 from .audit import audit_rows
-from .common import acting_user, form_errors_from, partner_or_404
+from .common import acting_user, partner_or_404
 
 
 @staff_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from prm.accounts.models import User
 from prm.web.access import programme_admin_required, staff_required
+from prm.web.forms import form_errors_from
 from prm.web.markdown import markdown_to_html
 
 from .. import selectors, services
@@ -30,12 +31,6 @@ def _actor(request: HttpRequest) -> User:
 
 def _tier_or_404(slug: str) -> Tier:
     return get_object_or_404(selectors.tier_list(), slug=slug)
-
-
-def _form_errors_from(form: TierForm, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @staff_required
@@ -60,7 +55,7 @@ def _save(request: HttpRequest, tier: Tier | None) -> HttpResponse:
                         tier=tier, actor=_actor(request), **form.cleaned_data
                     )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request, f"The tier “{saved.name}” is {'created' if tier is None else 'saved'}."

@@ -1,7 +1,29 @@
+"""Forms of the base UI, and how any page puts a service's errors on its form."""
+
+from collections.abc import Iterable, Mapping
+
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from prm.accounts.models import Role, Scope
 from prm.webhooks.models import WebhookEvent
+
+
+def form_errors_from(
+    form: forms.Form, errors: ValidationError | Mapping[str, Iterable[str]]
+) -> None:
+    """Put a service's messages on the form fields they name, the rest on top of the
+    form: a ValidationError (by field or not) or a mapping of field to messages (the
+    ingestion's row errors)."""
+    if isinstance(errors, ValidationError):
+        errors = (
+            errors.message_dict
+            if hasattr(errors, "error_dict")
+            else {NON_FIELD_ERRORS: errors.messages}
+        )
+    for field, field_messages in errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class UserCreateForm(forms.Form):

@@ -16,18 +16,18 @@ from prm.webhooks.models import Delivery, Subscription
 from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
 
 from .access import admin_required, public_view
-from .forms import ApiKeyCreateForm, ApiKeyEditForm, UserCreateForm, WebhookForm
+from .forms import (
+    ApiKeyCreateForm,
+    ApiKeyEditForm,
+    UserCreateForm,
+    WebhookForm,
+    form_errors_from,
+)
 
 
 @public_view
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @admin_required
@@ -59,7 +59,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
         try:
             user = user_create(**form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"{user.email} can now sign in as {user.get_role_display()}.")
             return redirect("web:settings")
@@ -78,7 +78,7 @@ def api_key_new(request: HttpRequest) -> HttpResponse:
                 rate_limit=form.cleaned_data["rate_limit"],
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             # Rendered, never redirected or stored: the key is shown exactly once.
             response = render(request, "web/api_key_created.html", {"api_key": api_key, "key": key})
@@ -101,7 +101,7 @@ def api_key_edit(request: HttpRequest, api_key_id: int) -> HttpResponse:
                 rate_limit=form.cleaned_data["rate_limit"],
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"The key “{api_key.name}” is saved.")
             return redirect("web:settings")
@@ -134,7 +134,7 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             # Rendered, never stored in clear elsewhere: the secret is shown exactly once.
             response = render(
