@@ -30,6 +30,7 @@ from prm.api.permissions import IsStaffOrScopedKey, ProgrammeWrites, check_partn
 from . import api_examples as examples
 from . import selectors, services
 from .calendar import CalendarError
+from .clocks import read_clock
 from .models import (
     TARGET_FIELDS,
     WEEKDAYS,
@@ -169,7 +170,7 @@ class EffectiveSlaView(APIView):
             raise NotFound("There is no such partner.") from error
 
     def body(self, partner: Partner) -> dict[str, Any]:
-        targets = services.effective_targets(partner)
+        targets = selectors.effective_targets(partner)
         return {
             "partner": partner.ref,
             "policy": partner.sla.slug,
@@ -256,7 +257,7 @@ class PartnerRequestSerializer(serializers.ModelSerializer):
     def get_clocks(self, request: PartnerRequest) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION):
-            reading = services.read_clock(request, clock)
+            reading = read_clock(request, clock)
             result[clock] = {
                 "state": reading.state,
                 "target_hours": getattr(request, f"{clock}_target_hours"),

@@ -3,8 +3,8 @@ against its monthly minimums (revenue, won orders, calls).
 
 A month is judged against the policy version in force at its end, with the
 partner's own overrides; a partner is judged only if it was active or an affiliate
-at the month's end. A missed minimum is an SlaEvent, recorded (and notified, and sent
-as an `sla.breached` webhook) once, whatever the number of evaluations.
+at the month's end. Reads only: recording a missed minimum (once, whatever the number
+of evaluations) is slas.services.events.sla_minimums_evaluate.
 """
 
 from __future__ import annotations
@@ -15,18 +15,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
 from prm.tenancy.db import current_time_zone
-from prm.webhooks.models import WebhookEvent
-from prm.webhooks.services import webhook_emit
 from reporting.models import DailyRollup
 
-from .models import EventKind, PartnerSlaOverride, SlaEvent, SlaPolicyVersion
-from .services import sla_event_notify
+from .models import PartnerSlaOverride, SlaPolicyVersion
 
 # target field -> (actual's name, what people call it)
 MINIMUMS = {
@@ -126,55 +122,19 @@ def _status_at(partner: Partner, moment: datetime) -> str | None:
     return change.to_status if change is not None else None
 
 
-def previous_month(today: date | None = None) -> date:
-    today = today or timezone.localdate(timezone=_zone())
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def sla_minimums_evaluate(*, month: date | None = None) -> int:
-    """Judge every partner's month (default: the last complete one); returns how many
-    missed minimums were recorded now (0 for ones recorded before)."""
-    month = (month or previous_month()).replace(day=1)
+def partners_judged(month: date) -> list[Partner]:
+    """The partners whose `month` is judged: created before its end, and active or an
+    affiliate at that moment."""
     end = _month_end_moment(month)
-    partners = [
+    return [
         partner
         for partner in Partner.objects.select_related("sla", "channel_manager").filter(
             created_at__lt=end
         )
         if _status_at(partner, end) in JUDGED_STATUSES
     ]
-    raised = 0
-    for partner in partners:
-        for reading in partner_month_compliance(partner=partner, month=month):
-            if reading.met is not False:
-                continue
-            detail = (
-                f"{partner.name}: {reading.label} in {month:%B %Y} were {reading.actual}, "
-                f"below the monthly minimum of {reading.minimum}."
-            )
-            try:
-                with transaction.atomic():
-                    event = SlaEvent.objects.create(
-                        partner=partner,
-                        kind=EventKind.MINIMUM_MISSED,
-                        month=month,
-                        target=reading.target,
-                        detail=detail,
-                        occurred_at=timezone.now(),
-                    )
-            except IntegrityError:
-                continue  # recorded by an earlier evaluation
-            sla_event_notify(event=event)
-            webhook_emit(
-                event=WebhookEvent.SLA_BREACHED,
-                data={
-                    "partner": partner.ref,
-                    "month": month.isoformat(),
-                    "target": reading.target,
-                    "minimum": reading.minimum,
-                    "actual": reading.actual,
-                    "detail": detail,
-                },
-            )
-            raised += 1
-    return raised
+
+
+def previous_month(today: date | None = None) -> date:
+    today = today or timezone.localdate(timezone=_zone())
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -271,8 +271,8 @@ class SlaEvent(models.Model):
     target = models.CharField(max_length=64, blank=True)
     detail = models.TextField(blank=True)
     occurred_at = models.DateTimeField()
-    # When the e-mail went out (services.sla_event_mail_send), and when beat's sweep
-    # last queued it because it had not (services.sla_event_mail_sweep).
+    # When the e-mail went out (slas.mail.sla_event_mail_send), and when beat's sweep
+    # last queued it because it had not (slas.mail.sla_event_mail_sweep).
     notified_at = models.DateTimeField(null=True, blank=True)
     mail_requeued_at = models.DateTimeField(null=True, blank=True)
 

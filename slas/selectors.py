@@ -1,6 +1,16 @@
+"""Reads of slas: policies and their versions, partner requests with their clocks,
+SLA events and notifications, a partner's effective targets, the compliance page and
+the partner panel.
+
+Built on slas.clocks (where a clock stands) and slas.compliance (a month against its
+minimums), which are reads too. The services (slas.services) import from here;
+nothing here imports them.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +21,8 @@ from django.utils import timezone
 
 from prm.accounts.models import Role
 
+from .clocks import read_clock
+from .compliance import MINIMUMS, actuals, partner_month_compliance
 from .models import (
     TARGET_FIELDS,
     WEEKDAY_CHOICES,
@@ -61,6 +73,28 @@ def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
     return notifications.filter(read_at__isnull=True) if unread_only else notifications
 
 
+@dataclass(frozen=True)
+class EffectiveTarget:
+    field: str
+    value: Any
+    overridden: bool
+
+
+def effective_targets(partner: Any, *, policy: SlaPolicy | None = None) -> list[EffectiveTarget]:
+    """The partner's own targets, the rest from `policy` (by default its policy)."""
+    policy = policy or partner.sla
+    override = PartnerSlaOverride.objects.filter(partner=partner).first()
+    result = []
+    for field in TARGET_FIELDS:
+        own = getattr(override, field) if override is not None else None
+        result.append(
+            EffectiveTarget(
+                field, own if own is not None else getattr(policy, field), own is not None
+            )
+        )
+    return result
+
+
 def open_breaches() -> Q:
     return Q(resolved_at__isnull=True) & (
         Q(first_response_state="breached") | Q(resolution_state="breached")
@@ -101,8 +135,6 @@ def sla_policy_partners(*, policy: SlaPolicy) -> QuerySet[Any]:
 
 def request_clocks(request: PartnerRequest, now: datetime) -> list[dict[str, Any]]:
     """Both clocks of a request as they stand at `now` (business time of its version)."""
-    from .services import read_clock  # a pure read; services import nothing from here
-
     clocks = []
     for clock in Clock:
         reading = read_clock(request, clock, now)
@@ -172,7 +204,7 @@ def partner_request_rows(
 
 def _effective_values(partner: Any) -> dict[str, Any]:
     """Targets of a partner whose `sla` and `sla_override` were selected with it (the
-    same rule as services.effective_targets, without a query per partner)."""
+    same rule as effective_targets, without a query per partner)."""
     try:
         override = partner.sla_override
     except PartnerSlaOverride.DoesNotExist:
@@ -216,8 +248,6 @@ def sla_compliance(*, partners: QuerySet[Any], now: datetime | None = None) -> d
     events_by_partner: dict[int, list[SlaEvent]] = {}
     for event in events:
         events_by_partner.setdefault(event.partner_id, []).append(event)
-
-    from .compliance import MINIMUMS, actuals  # compliance imports services, which import selectors
 
     month = timezone.localdate().replace(day=1)
     month_actuals = actuals(partner_ids=[partner.pk for partner in partners], month=month)
@@ -271,8 +301,6 @@ def partner_sla_panel(*, partner: Any, now: datetime | None = None) -> dict[str,
     """What templates/slas/_partner_panel.html shows: the partner's effective SLA (policy
     and version, every target marked inherited or overridden, the support calendar),
     its open requests with their clocks and its latest SLA events."""
-    from .services import effective_targets
-
     now = now or timezone.now()
     policy = partner.sla
     targets = [
@@ -291,7 +319,6 @@ def partner_sla_panel(*, partner: Any, now: datetime | None = None) -> dict[str,
     open_requests = PartnerRequest.objects.filter(
         partner=partner, resolved_at__isnull=True
     ).select_related("sla_version")
-    from .compliance import partner_month_compliance
 
     month_readings = [
         reading

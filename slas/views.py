@@ -470,7 +470,7 @@ def partner_override(request: HttpRequest, ref: str) -> HttpResponse:
         raise PermissionDenied(PARTNER_TARGETS_REFUSAL)
     initial = {
         target.field: (target.value if target.overridden else "")
-        for target in services.effective_targets(partner)
+        for target in selectors.effective_targets(partner)
     }
     form = OverrideForm(request.POST or None, policy=partner.sla, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,7 @@ from partners.models import Partner
 from prm.accounts.models import Role, User
 from prm.celery import app
 from slas import services
+from slas.clocks import read_clock
 from slas.models import (
     Clock,
     ClockState,
@@ -205,7 +206,7 @@ def test_a_request_keeps_the_version_it_was_opened_under(partner: Partner, manag
     # (Friday 1 h, Monday off, Tuesday 7 h)
     assert new.first_response_due_at == at(MONDAY + timedelta(days=1), 16)
     # and the old clock still counts in version 1's calendar: Monday is a working day
-    reading = services.read_clock(old, Clock.FIRST_RESPONSE, now=at(MONDAY, 9, 30))
+    reading = read_clock(old, Clock.FIRST_RESPONSE, now=at(MONDAY, 9, 30))
     assert reading.used == Decimal("0.750")
     assert reading.state == ClockState.ON_TRACK
 
@@ -229,7 +230,7 @@ def test_a_clock_is_at_risk_from_80_percent_and_breached_when_due(
     request = open_request(partner, at(MONDAY, 9))
 
     # when its clock is read
-    reading = services.read_clock(request, Clock.FIRST_RESPONSE, now=now)
+    reading = read_clock(request, Clock.FIRST_RESPONSE, now=now)
 
     # then it is on track until 96 minutes are used, at risk after, breached at 11:00
     assert (reading.state, reading.used) == (state, used)
@@ -241,8 +242,8 @@ def test_business_time_left_stops_outside_working_hours(partner: Partner) -> Non
     request = open_request(partner, FRIDAY_4PM)
 
     # when the clock is read on Saturday, and on Monday at 12:00
-    weekend = services.read_clock(request, Clock.FIRST_RESPONSE, now=FRIDAY_4PM + timedelta(1))
-    late = services.read_clock(request, Clock.FIRST_RESPONSE, now=at(MONDAY, 12))
+    weekend = read_clock(request, Clock.FIRST_RESPONSE, now=FRIDAY_4PM + timedelta(1))
+    late = read_clock(request, Clock.FIRST_RESPONSE, now=at(MONDAY, 12))
 
     # then the weekend used only Friday's hour, and Monday noon is 2 h overdue
     assert (weekend.state, weekend.used, weekend.left) == (

@@ -10,10 +10,10 @@ import pytest
 from partners.models import Partner, StatusChange
 from reporting.ingest import ingest
 from reporting.rollups import fold_all
-from slas.compliance import partner_month_compliance, sla_minimums_evaluate
+from slas.compliance import partner_month_compliance
 from slas.models import EventKind, Notification, SlaEvent, SlaPolicyVersion
 from slas.selectors import sla_policy_default
-from slas.services import partner_sla_override_set, sla_policy_save
+from slas.services import partner_sla_override_set, sla_minimums_evaluate, sla_policy_save
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

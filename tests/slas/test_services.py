@@ -349,7 +349,7 @@ def test_a_new_partner_gets_the_default_policy_unless_another_is_chosen(admin: U
 def targets_of(partner: Any) -> dict[str, tuple[Any, bool]]:
     return {
         target.field: (target.value, target.overridden)
-        for target in services.effective_targets(partner)
+        for target in selectors.effective_targets(partner)
     }
 
 
