@@ -3,7 +3,6 @@ of what the list shows, and moving partners to another channel manager."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import tablib
@@ -15,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from prm.spreadsheets import spreadsheet_cell
 from prm.web.access import staff_required
 
 from .. import selectors, services
@@ -50,9 +50,6 @@ EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# A spreadsheet would run a cell that starts like this as a formula.
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-PHONE_NUMBER = re.compile(r"^\+\d+$")
 
 
 def _filtered(request: HttpRequest, *, mine: bool) -> tuple[QuerySet[Partner], PartnerListForm]:
@@ -151,13 +148,6 @@ def partner_list_mine(request: HttpRequest) -> HttpResponse:
     return _partner_list_page(request, mine=True)
 
 
-def _cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs (E.164 numbers stay as they are)."""
-    if FORMULA_START.match(value) and not PHONE_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
 def _export_row(partner: Partner) -> list[str]:
     values = {
         "ref": partner.ref,
@@ -181,7 +171,7 @@ def _export_row(partner: Partner) -> list[str]:
         "status": partner.status,
         "tags": ";".join(partner.tags),
     }
-    return [_cell(values[column]) for column in EXPORT_COLUMNS]
+    return [spreadsheet_cell(values[column]) for column in EXPORT_COLUMNS]
 
 
 @staff_required
