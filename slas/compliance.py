@@ -1,4 +1,4 @@
-"""Monthly compliance: each partner's month of activity (from the daily rollups)
+"""Monthly compliance: each partner's month of activity (reporting's metrics)
 against its monthly minimums (revenue, won orders, calls).
 
 A month is judged against the policy version in force at its end, with the
@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
-from prm.tenancy.db import current_time_zone
-from reporting.models import DailyRollup
+from prm.tenancy.clock import tenant_today, tenant_zone
+from reporting import metrics
 
 from .models import PartnerSlaOverride, SlaPolicyVersion
 
@@ -48,37 +46,27 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, next_first - timedelta(days=1)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_time_zone())
-
-
 def _month_end_moment(month: date) -> datetime:
     _first, last = month_bounds(month)
-    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=_zone())
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=tenant_zone())
 
 
 def actuals(*, partner_ids: list[int], month: date) -> dict[int, dict[str, Any]]:
+    """Each partner's revenue, won orders and calls (made and received) in the month,
+    summed by reporting's metrics (its rollups), zero for a partner without activity."""
     first, last = month_bounds(month)
-    rows = (
-        DailyRollup.objects.filter(partner_id__in=partner_ids, day__gte=first, day__lte=last)
-        .values("partner_id")
-        .annotate(
-            revenue=Sum("revenue"),
-            orders_won=Sum("orders_won"),
-            calls_made=Sum("calls_made"),
-            calls_received=Sum("calls_received"),
-        )
+    sums = metrics.partner_sums(
+        partners=Partner.objects.filter(pk__in=partner_ids), period=metrics.Period(first, last)
     )
-    result = {
-        row["partner_id"]: {
-            "revenue": row["revenue"] or Decimal("0.00"),
-            "orders_won": row["orders_won"] or 0,
-            "calls": (row["calls_made"] or 0) + (row["calls_received"] or 0),
+    result = {}
+    for partner_id in partner_ids:
+        values = dict(zip(metrics.SUMMED, sums.get(partner_id) or metrics.no_sums(), strict=True))
+        result[partner_id] = {
+            "revenue": values["revenue"],
+            "orders_won": values["orders_won"],
+            "calls": values["calls_made"] + values["calls_received"],
         }
-        for row in rows
-    }
-    empty = {"revenue": Decimal("0.00"), "orders_won": 0, "calls": 0}
-    return {partner_id: result.get(partner_id, dict(empty)) for partner_id in partner_ids}
+    return result
 
 
 def minimums_in_force(partner: Partner, month: date) -> dict[str, Any]:
@@ -136,5 +124,5 @@ def partners_judged(month: date) -> list[Partner]:
 
 
 def previous_month(today: date | None = None) -> date:
-    today = today or timezone.localdate(timezone=_zone())
+    today = today or tenant_today()
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
