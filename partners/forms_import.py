@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .imports import MAX_FILE_BYTES
+from .imports.reading import MAX_FILE_BYTES
 from .models import ImportMode
 
 

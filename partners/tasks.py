@@ -4,7 +4,10 @@ partners-import-sweep queues the import steps whose message was never queued."""
 
 from prm.celery import app
 
-from .imports import import_apply, import_job_sweep, import_validate  # noqa: F401
+from .imports.services import import_job_sweep
+
+# Imported here for the worker's autodiscovery, which reads this module, to register them.
+from .imports.tasks import import_apply, import_validate  # noqa: F401
 from .models import Partner, PartnerStatus
 from .services import partner_dns_check
 

@@ -18,18 +18,10 @@ from prm.web.access import staff_required
 from prm.web.body_limits import body_limit
 
 from .forms_import import ImportUploadForm
-from .imports import (
-    COLUMN_HELP,
-    MAX_FILE_BYTES,
-    REQUIRED_COLUMNS,
-    import_job_create,
-    import_job_error_lines,
-    import_job_error_report,
-    import_job_get,
-    import_job_list,
-    import_job_start,
-    import_template_csv,
-)
+from .imports.errors import import_job_error_report
+from .imports.reading import COLUMN_HELP, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_template_csv
+from .imports.selectors import import_job_error_lines, import_job_get, import_job_list
+from .imports.services import import_job_create, import_job_start
 from .models import ImportJob
 
 RECENT_JOBS = 20

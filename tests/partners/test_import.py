@@ -25,7 +25,9 @@ from partners.imports import (
     import_job_start,
     import_job_validate,
     read_sheet,
+    steps,
 )
+from partners.imports import rows as row_pass
 from partners.models import (
     ImportFormat,
     ImportJob,
@@ -522,10 +524,10 @@ def test_a_redelivered_import_resumes_without_duplicating(
     manager: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given an import in chunks of 2 rows whose worker dies in the middle of the 2nd chunk
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(steps, "CHUNK_ROWS", 2)
     job = checked(upload(manager, [good_row(number) for number in range(1, 6)]))
     import_job_start(job=job)
-    real_create = imports.partner_create
+    real_create = row_pass.partner_create
     calls = {"count": 0}
 
     def dying_create(**fields: Any) -> Partner:
@@ -534,7 +536,7 @@ def test_a_redelivered_import_resumes_without_duplicating(
             raise WorkerDied
         return real_create(**fields)
 
-    monkeypatch.setattr(imports, "partner_create", dying_create)
+    monkeypatch.setattr(row_pass, "partner_create", dying_create)
     with pytest.raises(WorkerDied):
         import_job_apply(job_id=job.pk)
 
@@ -544,7 +546,7 @@ def test_a_redelivered_import_resumes_without_duplicating(
     assert Partner.objects.filter(ref__startswith="reseller-").count() == 2
 
     # when the task is delivered again
-    monkeypatch.setattr(imports, "partner_create", real_create)
+    monkeypatch.setattr(row_pass, "partner_create", real_create)
     result = import_job_apply(job_id=job.pk)
 
     # then every row was imported exactly once
@@ -559,17 +561,17 @@ def test_an_unexpected_error_fails_the_job_and_keeps_the_rows_before(
     manager: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given an import in chunks of 2 rows that crashes in its 2nd chunk
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(steps, "CHUNK_ROWS", 2)
     job = checked(upload(manager, [good_row(number) for number in range(1, 5)]))
     import_job_start(job=job)
-    real_create = imports.partner_create
+    real_create = row_pass.partner_create
 
     def crashing_create(**fields: Any) -> Partner:
         if fields["ref"] == "reseller-4":
             raise RuntimeError("boom")
         return real_create(**fields)
 
-    monkeypatch.setattr(imports, "partner_create", crashing_create)
+    monkeypatch.setattr(row_pass, "partner_create", crashing_create)
 
     # when it runs, then the error goes on to the worker's log
     with pytest.raises(RuntimeError):

@@ -21,7 +21,6 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from partners import imports
 from partners.imports import (
     ImportFileError,
     import_job_apply,
@@ -29,7 +28,11 @@ from partners.imports import (
     import_job_start,
     import_job_validate,
     read_sheet,
+    reading,
+    steps,
+    tasks,
 )
+from partners.imports import rows as row_pass
 from partners.models import (
     ImportFormat,
     ImportJob,
@@ -156,7 +159,7 @@ def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_parsed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a bound of 1 MB unpacked, and a 40 KB workbook padded to 5 MB of XML
-    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(reading, "MAX_XLSX_UNPACKED_BYTES", 1024 * 1024)
     content = rewritten(
         one_partner_workbook(),
         "xl/worksheets/sheet1.xml",
@@ -186,16 +189,16 @@ def test_a_workbook_of_too_many_rows_is_refused_while_it_is_read(
 ) -> None:
     # given a bound of 100 rows, and a workbook of 20,000
     content = big_workbook(20_000)
-    monkeypatch.setattr(imports, "MAX_ROWS", 100)
+    monkeypatch.setattr(reading, "MAX_ROWS", 100)
     read: list[int] = []
-    real_records = imports._xlsx_records
+    real_records = reading._xlsx_records
 
     def counted(data: bytes) -> Iterator[tuple[int, Any]]:
         for record in real_records(data):
             read.append(record[0])
             yield record
 
-    monkeypatch.setattr(imports, "_xlsx_records", counted)
+    monkeypatch.setattr(reading, "_xlsx_records", counted)
 
     # when it is read, then it is refused with how to fix it, at the 101st row
     with pytest.raises(ImportFileError, match="at most 100 rows can be imported at once") as error:
@@ -206,7 +209,7 @@ def test_a_workbook_of_too_many_rows_is_refused_while_it_is_read(
 
 def test_the_default_row_bound_admits_the_largest_imports_the_product_runs() -> None:
     # 40,000-row imports are part of the acceptance (issue #13); 100,000 are not.
-    assert 40_000 <= imports.MAX_ROWS < 100_000
+    assert 40_000 <= reading.MAX_ROWS < 100_000
 
 
 def test_a_value_beyond_the_last_readable_column_is_refused(manager: User) -> None:
@@ -240,13 +243,13 @@ def test_the_file_is_parsed_once_for_the_check_and_the_import(
 ) -> None:
     # given an uploaded workbook, with the parser counted
     parses: list[str] = []
-    real_read = imports.read_sheet
+    real_read = steps.read_sheet
 
     def counted(**kwargs: Any) -> Any:
         parses.append(kwargs["file_format"])
         return real_read(**kwargs)
 
-    monkeypatch.setattr(imports, "read_sheet", counted)
+    monkeypatch.setattr(steps, "read_sheet", counted)
     content = xlsx_file([HEADER, good_row(1), good_row(2)])
     job = import_job_create(actor=manager, filename="p.xlsx", content=content)
 
@@ -317,9 +320,9 @@ def test_an_upload_within_the_limit_still_reaches_the_form(
 
 
 def dying_after(monkeypatch: pytest.MonkeyPatch, target: str, calls: int) -> None:
-    """`imports.<target>` raises WorkerDied (nothing after it runs, as under SIGKILL)
+    """`row_pass.<target>` raises WorkerDied (nothing after it runs, as under SIGKILL)
     at its `calls`-th call of each run, from now on."""
-    real = getattr(imports, target)
+    real = getattr(row_pass, target)
     count = {"n": 0}
 
     def dying(*args: Any, **kwargs: Any) -> Any:
@@ -328,7 +331,7 @@ def dying_after(monkeypatch: pytest.MonkeyPatch, target: str, calls: int) -> Non
             raise WorkerDied
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, target, dying)
+    monkeypatch.setattr(row_pass, target, dying)
 
 
 def test_a_check_whose_worker_dies_resumes_and_then_gives_up(
@@ -336,11 +339,11 @@ def test_a_check_whose_worker_dies_resumes_and_then_gives_up(
 ) -> None:
     # given a check in chunks of 2 rows of a file with a bad row in the first chunk,
     # whose worker dies at every 3rd row it checks
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(steps, "CHUNK_ROWS", 2)
     rows = [good_row(1, phone="1"), *(good_row(number) for number in range(2, 9))]
     job = upload(manager, rows)
     checked_rows: list[str] = []
-    real_row = imports._Pass._row
+    real_row = row_pass.RowPass._row
 
     def counting_row(self: Any, row: Any, partner: Any) -> None:
         checked_rows.append(row.ref)
@@ -348,10 +351,10 @@ def test_a_check_whose_worker_dies_resumes_and_then_gives_up(
             raise WorkerDied
         real_row(self, row, partner)
 
-    monkeypatch.setattr(imports._Pass, "_row", counting_row)
+    monkeypatch.setattr(row_pass.RowPass, "_row", counting_row)
 
     # when the check is delivered three times, dying each time
-    for _ in range(imports.MAX_ATTEMPTS):
+    for _ in range(steps.MAX_ATTEMPTS):
         with pytest.raises(WorkerDied):
             import_job_validate(job_id=job.pk)
 
@@ -377,13 +380,13 @@ def test_an_import_whose_worker_dies_resumes_and_then_fails_saying_what_was_impo
     manager: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a checked import in chunks of 2 rows whose worker dies at every 3rd write
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(steps, "CHUNK_ROWS", 2)
     job = checked(upload(manager, [good_row(number) for number in range(1, 11)]))
     import_job_start(job=job)
     dying_after(monkeypatch, "partner_create", 3)
 
     # when it is delivered three times, dying each time
-    for _ in range(imports.MAX_ATTEMPTS):
+    for _ in range(steps.MAX_ATTEMPTS):
         with pytest.raises(WorkerDied):
             import_job_apply(job_id=job.pk)
 
@@ -414,7 +417,7 @@ def test_the_task_that_celery_gives_up_on_fails_its_job(manager: User) -> None:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportState.VALIDATING, attempts=2)
 
     # when prm.celery gives up on its task (delivered too often), then the job fails
-    imports.import_validate.gave_up(job.pk)
+    tasks.import_validate.gave_up(job.pk)
     job.refresh_from_db()
     assert job.state == ImportState.FAILED
     assert "The check was started 2 times" in job.message
@@ -435,8 +438,8 @@ def test_an_import_whose_real_worker_is_sigkilled_resumes_and_stops_after_three_
     task_id = uuid.uuid4().hex
     with (
         tenant_schema(tenant_a),
-        mock.patch.object(imports.import_validate, "delay"),
-        mock.patch.object(imports.import_apply, "delay"),
+        mock.patch.object(tasks.import_validate, "delay"),
+        mock.patch.object(tasks.import_apply, "delay"),
     ):
         owner = UserFactory.create(role=Role.MANAGER, email=f"{prefix}@example.com")
         rows = [
@@ -455,7 +458,7 @@ def test_an_import_whose_real_worker_is_sigkilled_resumes_and_stops_after_three_
 
     def deliver() -> None:
         with tenant_schema(tenant_a):
-            imports.import_apply.apply_async(args=[job.pk], queue="bulk", task_id=task_id)
+            tasks.import_apply.apply_async(args=[job.pk], queue="bulk", task_id=task_id)
 
     def clean_up() -> None:
         with tenant_schema(tenant_a):
@@ -477,7 +480,7 @@ def test_an_import_whose_real_worker_is_sigkilled_resumes_and_stops_after_three_
     # the job's message comes again, as acks_late redelivers it)
     try:
         positions = []
-        for run in range(imports.MAX_ATTEMPTS):
+        for run in range(steps.MAX_ATTEMPTS):
             worker = start_worker(label=f"import-{run}", folder=tmp_path, queue="celery,bulk")
             started_workers.append(worker)
             worker.wait_ready()
