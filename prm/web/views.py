@@ -12,7 +12,7 @@ from prm.accounts.selectors import api_key_list, user_list_people
 from prm.accounts.services import api_key_create, api_key_update, user_create
 from prm.accounts.services import api_key_revoke as api_key_revoke_service
 from prm.api.throttling import default_key_rate
-from prm.webhooks.models import Delivery, Subscription
+from prm.webhooks.selectors import delivery_list, delivery_log, subscription_list
 from prm.webhooks.services import delivery_redeliver, subscription_create, subscription_update
 
 from .access import admin_required, public_view
@@ -41,7 +41,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
             "user_form": UserCreateForm(),
             "api_key_form": ApiKeyCreateForm(),
             "default_rate_limit": _default_rate_limit(request),
-            "webhooks": Subscription.objects.all(),
+            "webhooks": subscription_list(),
         },
     )
 
@@ -149,8 +149,8 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def webhook_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(Subscription, pk=subscription_id)
-    deliveries = subscription.deliveries.prefetch_related("attempt_log")[:50]
+    subscription = get_object_or_404(subscription_list(), pk=subscription_id)
+    deliveries = delivery_log(subscription=subscription)[:50]
     return render(
         request, "web/webhook_detail.html", {"subscription": subscription, "deliveries": deliveries}
     )
@@ -159,7 +159,7 @@ def webhook_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def webhook_toggle(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(Subscription, pk=subscription_id)
+    subscription = get_object_or_404(subscription_list(), pk=subscription_id)
     try:
         # Enabling checks the URL again: its name may point somewhere else by now.
         subscription_update(subscription=subscription, is_active=not subscription.is_active)
@@ -174,7 +174,7 @@ def webhook_toggle(request: HttpRequest, subscription_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def webhook_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    delivery = get_object_or_404(Delivery.objects.select_related("subscription"), pk=delivery_id)
+    delivery = get_object_or_404(delivery_list(), pk=delivery_id)
     try:
         delivery_redeliver(delivery=delivery)
     except ValidationError as error:

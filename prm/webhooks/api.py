@@ -24,6 +24,7 @@ from prm.accounts.selectors import acting_user
 from . import api_examples as examples
 from . import services
 from .models import Attempt, Delivery, Subscription, WebhookEvent
+from .selectors import delivery_log, subscription_list
 
 
 class IsTenantAdminOrWebhooksKey(BasePermission):
@@ -123,7 +124,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     ordering_fields = ["created_at", "url"]
 
     def get_queryset(self) -> QuerySet[Subscription]:
-        return Subscription.objects.all()
+        return subscription_list()
 
     @extend_schema(request=SubscriptionSerializer, responses={201: CreatedSubscriptionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -150,7 +151,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     @extend_schema(responses=DeliverySerializer(many=True), summary="The delivery log")
     @action(detail=True, methods=["get"], pagination_class=None)  # the last 100, one plain list
     def deliveries(self, request: Request, pk: str) -> Response:
-        deliveries = self.get_object().deliveries.prefetch_related("attempt_log")[:100]
+        deliveries = delivery_log(subscription=self.get_object())[:100]
         return Response(DeliverySerializer(deliveries, many=True).data)
 
 
@@ -164,7 +165,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["state", "event", "subscription"]
 
     def get_queryset(self) -> QuerySet[Delivery]:
-        return Delivery.objects.prefetch_related("attempt_log")
+        return delivery_log()
 
     @extend_schema(
         request=None,

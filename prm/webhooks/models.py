@@ -69,7 +69,7 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["subscription", "-created_at"]),
-            # The deliveries still to be made, for the sweep (services.delivery_sweep):
+            # The deliveries still to be made, for the sweep (delivery.delivery_sweep):
             # a few rows, however long the delivery log grows.
             models.Index(
                 fields=["next_attempt_at", "created_at"],

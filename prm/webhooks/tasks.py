@@ -1,7 +1,7 @@
 from prm.celery import app
 
+from .delivery import delivery_attempt, delivery_sweep
 from .models import Delivery
-from .services import delivery_attempt, delivery_sweep
 
 
 @app.task(name="webhooks.deliver")
@@ -20,5 +20,5 @@ def deliver(delivery_id: int) -> str:
 @app.task(name="webhooks.sweep_deliveries")
 def sweep_deliveries() -> int:
     """Beat's webhooks-delivery-sweep, in every tenant: queue the deliveries whose
-    try was never queued, or lost (services.delivery_sweep)."""
-    return delivery_sweep()
+    try was never queued, or lost (delivery.delivery_sweep)."""
+    return delivery_sweep(task=deliver)

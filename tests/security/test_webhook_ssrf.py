@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from prm.webhooks.delivery import delivery_attempt
 from prm.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
-from prm.webhooks.services import delivery_attempt, subscription_create, webhook_emit
+from prm.webhooks.services import subscription_create, webhook_emit
 from tests.webhooks.receivers import Answers, Listener, Receiver
 
 pytestmark = pytest.mark.django_db

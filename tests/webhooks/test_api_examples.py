@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from prm.webhooks.delivery import delivery_attempt
 from prm.webhooks.models import Delivery
-from prm.webhooks.services import delivery_attempt, subscription_create, webhook_emit
+from prm.webhooks.services import subscription_create, webhook_emit
 from tests.api.test_schema_examples import (
     assert_same_shape,
     request_examples,

@@ -14,8 +14,9 @@ from django.utils import timezone
 from partners.models import Partner
 from prm.accounts.models import User
 from prm.webhooks import signing
+from prm.webhooks.delivery import delivery_attempt
 from prm.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
-from prm.webhooks.services import delivery_attempt, subscription_create, webhook_emit
+from prm.webhooks.services import subscription_create, webhook_emit
 from tests.factories import PartnerFactory
 from tests.webhooks.receivers import Listener, wait_for
 
