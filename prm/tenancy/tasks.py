@@ -3,10 +3,12 @@ per tenant, each in its own schema."""
 
 from typing import Any
 
+from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from prm.celery import app
 
+from .db import current_schema
 from .selectors import tenant_list_served
 
 
@@ -27,9 +29,5 @@ def dispatch(
 def record_heartbeat(token: str) -> str:
     """Writes the schema it ran in under `token`; used by /healthz?deep and the tests
     to prove that a task runs in the schema it was queued from."""
-    from django.core.cache import cache
-
-    from .db import current_schema
-
     cache.set(f"tenancy:heartbeat:{token}", current_schema(), 300)
     return current_schema()
