@@ -5,6 +5,9 @@ schema in its message headers and runs in that schema. A task that finds itself 
 the public schema refuses to run unless it says it is a platform task, so nothing
 runs in the public schema by accident.
 
+A tenant's task runs with the tenant's time zone active (prm.tenancy.clock), a
+platform task with UTC.
+
 Every task run by a worker also takes its tenant's share of its queue and counts its
 deliveries (prm.tenancy.fairness): a tenant cannot hold every worker of a heavy
 queue, and a task that keeps killing its worker stops coming back.
@@ -24,6 +27,7 @@ import random
 from typing import Any
 
 from celery import Task
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
@@ -44,6 +48,7 @@ class PrmTask(TenantTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from django_tenants.utils import get_public_schema_name
 
+        from prm.tenancy.clock import tenant_zone
         from prm.tenancy.db import current_schema
 
         if not self.platform_task and current_schema() == get_public_schema_name():
@@ -51,10 +56,13 @@ class PrmTask(TenantTask):
                 f"{self.name} is a tenant task and was queued without a tenant; "
                 "queue it inside tenant_context() or through prm.tenancy.tasks.dispatch."
             )
-        task_id = self.request.id
-        if task_id is None or self.request.is_eager or self.request.called_directly:
-            return super().__call__(*args, **kwargs)
-        return self._run_by_worker(task_id, args, kwargs)
+        # The tenant's days and the times its mails show are in its zone; override()
+        # puts back what was active before, so the worker's next task starts clean.
+        with timezone.override(tenant_zone()):
+            task_id = self.request.id
+            if task_id is None or self.request.is_eager or self.request.called_directly:
+                return super().__call__(*args, **kwargs)
+            return self._run_by_worker(task_id, args, kwargs)
 
     def _run_by_worker(self, task_id: str, args: Any, kwargs: Any) -> Any:
         from prm.tenancy import fairness

@@ -20,6 +20,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from prm.accounts.models import Role
+from prm.tenancy.clock import tenant_today
 
 from .clocks import read_clock
 from .compliance import MINIMUMS, actuals, partner_month_compliance
@@ -249,7 +250,7 @@ def sla_compliance(*, partners: QuerySet[Any], now: datetime | None = None) -> d
     for event in events:
         events_by_partner.setdefault(event.partner_id, []).append(event)
 
-    month = timezone.localdate().replace(day=1)
+    month = tenant_today(now).replace(day=1)
     month_actuals = actuals(partner_ids=[partner.pk for partner in partners], month=month)
     rows = []
     for partner in partners:

@@ -100,6 +100,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "prm.tenancy.middleware.TenantMiddleware",
+    # The tenant's time zone is the active one from here on (pages; the API keeps UTC).
+    "prm.tenancy.middleware.TenantTimeZoneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # django-csp's (inline styles allowed in the platform admin only); before WhiteNoise,
     # so static files carry the policy too.

@@ -1,12 +1,15 @@
-"""Base class for management commands that act inside one tenant (`--tenant SLUG`)."""
+"""Base class for management commands that act inside one tenant (`--tenant SLUG`),
+with its schema and its time zone (prm.tenancy.clock) active."""
 
 import abc
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from .clock import tenant_zone
 from .models import Tenant
 from .selectors import tenant_get_by_slug
 
@@ -29,7 +32,7 @@ class TenantCommand(BaseCommand, abc.ABC):
         tenant = tenant_get_by_slug(slug=slug)
         if tenant is None:
             raise CommandError(f'There is no tenant "{slug}".')
-        with tenant_context(tenant):
+        with tenant_context(tenant), timezone.override(tenant_zone()):
             try:
                 self.handle_tenant(tenant, *args, **options)
             except ValidationError as error:
