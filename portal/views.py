@@ -17,10 +17,10 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from prm.accounts.models import User
+from prm.tenancy.clock import tenant_today
 from prm.web.access import partner_required
 from prm.web.forms import form_errors_from
 from reporting.dashboard import PARTNER_TILES
@@ -191,7 +191,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _csv(kind: str, rows: QuerySet[Any]) -> StreamingHttpResponse:
-    stamp = timezone.localdate().isoformat()
+    stamp = tenant_today().isoformat()
     return activity_csv(kind=kind, rows=rows, filename=f"{kind}-{stamp}.csv")
 
 

@@ -8,14 +8,13 @@ recent days from raw rows; any difference from the incremental result is logged.
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.utils import timezone
 
 from prm.breaker import BrokerUnavailable, broker_call
 from prm.celery import app
-from prm.tenancy.db import current_schema, current_time_zone
+from prm.tenancy.clock import tenant_today
+from prm.tenancy.db import current_schema
 
 from . import rollups
 
@@ -88,7 +87,7 @@ def reconcile(days: int = 3) -> int:
     """Rebuild the last `days` days from raw rows; returns how many rollup rows the
     rebuild changed (0 when the incremental rollups were exact)."""
     # Days are the tenant's days, whatever the server's time zone.
-    since = timezone.localdate(timezone=ZoneInfo(current_time_zone())) - timedelta(days=days)
+    since = tenant_today() - timedelta(days=days)
     rollups.fold_all()
     before = rollups.snapshot(since=since)
     rollups.recompute(since=since)

@@ -3,8 +3,6 @@ of what the list shows, and moving partners to another channel manager."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from prm.spreadsheets import spreadsheet_cell
+from prm.tenancy.clock import tenant_today
 from prm.web.access import staff_required
 
 from .. import selectors, services
@@ -188,7 +187,7 @@ def partner_export(request: HttpRequest) -> HttpResponse:
         dataset.append(_export_row(partner))
     content = dataset.export(file_format)
     tenant = getattr(request, "tenant", None)
-    filename = f"partners-{getattr(tenant, 'slug', 'export')}-{date.today():%Y%m%d}.{file_format}"
+    filename = f"partners-{getattr(tenant, 'slug', 'export')}-{tenant_today():%Y%m%d}.{file_format}"
     response = HttpResponse(content, content_type=EXPORT_FORMATS[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

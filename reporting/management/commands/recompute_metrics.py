@@ -2,10 +2,10 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from tqdm import tqdm
 
+from prm.tenancy.clock import tenant_today
 from prm.tenancy.commands import TenantCommand
 from prm.tenancy.models import Tenant
 from reporting import rollups
@@ -41,7 +41,7 @@ class Command(TenantCommand):
             self.stdout.write(f"{tenant.slug} has no activity; nothing to rebuild.")
             return
         start = since or first.replace(day=1)
-        today = timezone.localdate()
+        today = tenant_today()
         chunks: list[tuple[date, date | None]] = []
         current = start
         while current <= today:
