@@ -47,7 +47,7 @@ def plain(value: Any) -> Any:
     """The numbers of a context, without model instances (compared by their pk)."""
     from django.db.models import Model
 
-    from reporting.dashboard import Tile
+    from reporting.scorecard import Tile
 
     if isinstance(value, dict):
         # `cells` are the numbers formatted for the page: compared as numbers
@@ -77,10 +77,10 @@ def main() -> None:
     from django.test import Client
     from django_tenants.utils import tenant_context
 
+    from console import views as dashboard_views
     from prm.accounts.models import User
     from prm.tenancy.models import Tenant
     from prm.tenancy.services import host_for
-    from reporting import dashboard_views
 
     tenant = Tenant.objects.get(schema_name="bench")
     with tenant_context(tenant):

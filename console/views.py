@@ -27,20 +27,16 @@ from reporting import metrics
 from reporting.dashboard import (
     BREAKDOWN_TITLES,
     LEADERBOARD_COLUMNS,
-    TILE_SPECS,
     breakdowns,
     channel_split,
     dashboard,
-    figures,
-    interval_for,
     leaderboard,
-    make_tile,
-    previous_period,
 )
 from reporting.dashboard_forms import DashboardForm
 from reporting.exports import csv_response, invalid_form_answer, safe_filename
 from reporting.metrics import Period
 from reporting.rollups import COMPONENTS
+from reporting.scorecard import TILE_SPECS, figures, interval_for, make_tile, previous_period
 
 from .selectors import dashboard_freshness, sla_breaches
 

@@ -23,11 +23,11 @@ from prm.accounts.models import User
 from prm.tenancy.clock import tenant_today
 from prm.web.access import partner_required
 from prm.web.forms import form_errors_from
-from reporting.dashboard import PARTNER_TILES
-from reporting.dashboard import scorecard as build_scorecard
 from reporting.dashboard_forms import PeriodForm
 from reporting.exports import activity_csv
 from reporting.manual_entry import CallEntryForm, ContactEntryForm
+from reporting.scorecard import PARTNER_TILES
+from reporting.scorecard import scorecard as build_scorecard
 from slas.calendar import CalendarError
 from slas.models import PartnerRequest
 from slas.selectors import sla_event_list
@@ -101,7 +101,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @partner_required
 @require_safe
 def scorecard(request: HttpRequest) -> HttpResponse:
-    """The channel manager dashboard's tiles and charts (reporting.dashboard), for the
+    """The channel manager dashboard's tiles and charts (reporting.scorecard), for the
     partner's own rollups only, over a period it picks."""
     form = PeriodForm(request.GET)
     card = None

@@ -15,15 +15,9 @@ from partners.models import Partner, Product, Tier
 from partners.selectors import channel_manager_list
 from prm.tenancy.clock import tenant_today
 
-from .dashboard import (
-    DEFAULT_PRESET,
-    DEFAULT_SORT,
-    LEADERBOARD_SORTS,
-    MAX_PERIOD_DAYS,
-    PRESETS,
-    preset_period,
-)
+from .dashboard import DEFAULT_SORT, LEADERBOARD_SORTS
 from .metrics import Period
+from .scorecard import DEFAULT_PRESET, MAX_PERIOD_DAYS, PRESETS, preset_period
 
 
 def _with(data: Any, key: str, value: str) -> Any:

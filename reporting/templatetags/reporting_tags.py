@@ -1,6 +1,6 @@
 """Numbers of the scorecards as people read them: `{{ value|metric:"money" }}`,
 `{{ tile.change|metric_change:"percent" }}`. Units are those of
-reporting.dashboard.TileSpec: money, count, percent (a 0..1 ratio, shown as %),
+reporting.scorecard.TileSpec: money, count, percent (a 0..1 ratio, shown as %),
 days, number, hours (a number of seconds, shown in hours)."""
 
 from __future__ import annotations

@@ -20,16 +20,16 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import Partner, StatusChange
 from partners.services import partner_transition, tier_create
 from prm.accounts.models import Role
-from reporting.dashboard import (
+from reporting.dashboard_forms import PeriodForm
+from reporting.exports import cell
+from reporting.metrics import Period
+from reporting.scorecard import (
     TILES_BY_KEY,
     interval_for,
     make_tile,
     preset_period,
     previous_period,
 )
-from reporting.dashboard_forms import PeriodForm
-from reporting.exports import cell
-from reporting.metrics import Period
 from slas.models import EventKind, SlaEvent
 from slas.services import partner_request_open
 from tests.conftest import TenantClient, client_for, log_in, tenant_schema

@@ -17,7 +17,7 @@ from axes.models import AccessLog
 from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
-from reporting.dashboard import TILES_BY_KEY
+from reporting.scorecard import TILES_BY_KEY
 from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.conftest import PROJECT_DIR, TenantClient, tenant_schema
 from tests.factories import DEFAULT_PASSWORD

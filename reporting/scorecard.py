@@ -1,0 +1,383 @@
+"""Scorecards: the tiles and charts of a set of partners over a period, compared with
+the period of equal length just before it. Read from the daily rollups only (through
+reporting.metrics), so their cost grows with partners x days, never with events.
+
+The channel manager dashboard (console), the partner page (console) and the partner
+portal build their scorecards with the same pieces (the dashboard's own tables are
+reporting.dashboard's):
+
+    from reporting.dashboard_forms import PeriodForm
+    from reporting.scorecard import PARTNER_TILES, previous_period, scorecard
+
+    form = PeriodForm(request.GET)          # period=month|30d|quarter|year|custom, from, to
+    if form.is_valid():
+        period = form.chosen_period()       # reporting.metrics.Period, in the tenant's days
+        card = scorecard(
+            partners=Partner.objects.filter(pk=partner.pk),   # any partner queryset
+            period=period,
+            previous=previous_period(period),
+            tiles=PARTNER_TILES,            # optional: which tiles, in which order
+        )
+
+and in the template (Chart.js and the chart script are loaded by the includes' caller):
+
+    {% include "reporting/_period_fields.html" with form=form %}
+    {% include "reporting/_tiles.html" with scorecard=card %}
+    {% include "reporting/_charts.html" with scorecard=card %}
+    ...
+    {% block scripts %}{% include "reporting/_chart_scripts.html" %}{% endblock %}
+
+Every chart comes with a table of the same numbers (a <details> under it), and every
+tile carries `data-metric` (the metrics API key) and `data-value` (the API's value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from partners.models import Partner
+from prm.tenancy.db import current_time_zone
+
+from . import metrics
+from .metrics import MONEY, SUMMED, Period
+from .rollups import COMPONENTS
+from .templatetags.reporting_tags import metric
+
+# --- periods ---------------------------------------------------------------------------
+
+PRESETS = {
+    "month": "This month",
+    "30d": "Last 30 days",
+    "quarter": "This quarter",
+    "year": "This year",
+    "custom": "Custom",
+}
+DEFAULT_PRESET = "month"
+MAX_PERIOD_DAYS = 3700  # as the metrics API
+
+
+def preset_period(preset: str, today: date) -> Period:
+    """The period a preset names, up to and including `today` (the tenant's day)."""
+    if preset == "30d":
+        return Period(today - timedelta(days=29), today)
+    if preset == "quarter":
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        return Period(today.replace(month=first_month, day=1), today)
+    if preset == "year":
+        return Period(today.replace(month=1, day=1), today)
+    if preset == "month":
+        return Period(today.replace(day=1), today)
+    raise ValueError(f"no preset {preset!r}")
+
+
+def previous_period(period: Period) -> Period:
+    """The period of equal length that ends the day before `period` starts."""
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1))
+
+
+def interval_for(period: Period) -> str:
+    """Chart buckets: days up to three months, weeks up to two years, then months."""
+    if period.days <= 92:
+        return "day"
+    if period.days <= 731:
+        return "week"
+    return "month"
+
+
+# --- tiles -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    key: str  # the metrics API key
+    label: str
+    unit: str  # money, count, percent (a 0..1 ratio), days, number, hours (from seconds)
+    help: str = ""
+    lower_is_better: bool = False
+
+
+TILE_SPECS = (
+    TileSpec("revenue", "Revenue", "money", "won orders, on the day they closed"),
+    TileSpec("orders_won", "Won orders", "count"),
+    TileSpec("win_rate", "Win rate", "percent", "won / (won + lost)"),
+    TileSpec("avg_order_value", "Average order value", "money", "revenue / won orders"),
+    TileSpec("margin", "Margin", "money", "revenue - cost"),
+    TileSpec("cost_per_sale", "Cost per sale", "money", "cost / won orders", True),
+    TileSpec("avg_item_price", "Average item price", "money", "revenue / items sold"),
+    TileSpec(
+        "avg_days_between_orders",
+        "Days between orders",
+        "days",
+        "first to last won order / (won orders - 1)",
+        True,
+    ),
+    TileSpec("orders_opened", "Orders opened", "count"),
+    TileSpec("orders_lost", "Lost orders", "count", lower_is_better=True),
+    TileSpec("cost", "Cost of sales", "money", "of won orders", True),
+    TileSpec("items_sold", "Items sold", "count"),
+    TileSpec("items_online_store", "Items sold online", "count", "online direct store"),
+    TileSpec("items_display_shelf", "Items from display shelves", "count"),
+    TileSpec("new_accounts", "New accounts", "count", "sales that opened an account"),
+    TileSpec("calls_made", "Calls made", "count"),
+    TileSpec("calls_received", "Calls received", "count"),
+    TileSpec("channel_calls", "Channel calls", "count", "with the channel team"),
+    TileSpec("call_seconds", "Call time", "hours"),
+    TileSpec("contacts_generated", "Contacts generated", "count"),
+    TileSpec("contacts_converted", "Contacts converted", "count"),
+    TileSpec("partners_sold", "Partners that sold", "count", "with a won order"),
+    TileSpec("affiliates_converted", "Affiliates converted", "count", "became affiliates"),
+    TileSpec(
+        "contacts_per_partner", "Contacts per partner", "number", "contacts / partners counted"
+    ),
+    TileSpec("partners", "Partners counted", "count", "not terminated"),
+    TileSpec("inventory_listed", "Items listed online", "count", "last snapshot in the period"),
+)
+TILES_BY_KEY = {spec.key: spec for spec in TILE_SPECS}
+DASHBOARD_TILES = tuple(spec.key for spec in TILE_SPECS)
+# A single partner: the tenant-wide counts of partners say nothing there.
+PARTNER_TILES = tuple(
+    key
+    for key in DASHBOARD_TILES
+    if key not in ("partners_sold", "affiliates_converted", "contacts_per_partner", "partners")
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    spec: TileSpec
+    value: Any
+    previous: Any
+    change: Any  # value - previous, None when either is None
+    change_percent: Decimal | None  # None when previous is 0 or None
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def trend(self) -> str:
+        if self.change is None or self.change == 0:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+    @property
+    def is_good(self) -> bool | None:
+        if self.trend == "flat":
+            return None
+        return (self.trend == "up") != self.spec.lower_is_better
+
+
+def make_tile(spec: TileSpec, value: Any, previous: Any) -> Tile:
+    change = None if value is None or previous is None else value - previous
+    percent = None
+    if change is not None and previous:
+        ratio = Decimal(change) * 100 / Decimal(previous)
+        percent = ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Tile(spec, value, previous, change, percent)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One period of a set of partners: a row per partner (reporting.metrics.
+    partner_metrics, one GROUP BY partner in SQL) and the totals over them, which are
+    exactly what GET /api/v1/metrics/summary/ answers plus `inventory_listed`."""
+
+    period: Period
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
+    """The figures of `partners` over `period`: one scan of the rollups for the rows,
+    two small counts (partners, affiliates) for the summary."""
+    sums = metrics.partner_sums(partners=partners, period=period)
+    rows = metrics.metric_rows(partners=partners, sums=sums)
+    return Figures(period, rows, totals_of(list(sums.values()), partners=partners, period=period))
+
+
+def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
+    """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
+    plus the items listed online, from one query that answers one row (reporting.
+    metrics.period_totals)."""
+    partners_sold, sums = metrics.period_totals(partners=partners, period=period)
+    return _totals(
+        dict(zip(SUMMED, sums, strict=True)), partners_sold, partners=partners, period=period
+    )
+
+
+def totals_of(
+    rows: Sequence[tuple[Any, ...]], *, partners: QuerySet[Partner], period: Period
+) -> dict[str, Any]:
+    """totals() from the partner_sums() tuples of `partners` (those of partners
+    without rollups may be left out: they add nothing)."""
+    sold = sum(1 for row in rows if row[WON] > 0)
+    return _totals(column_sums(rows), sold, partners=partners, period=period)
+
+
+def _totals(
+    sums: dict[str, Any], partners_sold: int, *, partners: QuerySet[Partner], period: Period
+) -> dict[str, Any]:
+    components = dict(sums)
+    inventory = components.pop("inventory_listed")
+    with timezone.override(current_time_zone()):
+        values = metrics.summary_of(
+            components=components, partners_sold=partners_sold, partners=partners, period=period
+        )
+    values["inventory_listed"] = inventory
+    return values
+
+
+# --- charts ----------------------------------------------------------------------------
+
+SERIES_CHARTS = (
+    ("revenue", "Revenue", "bar", (("revenue", "Revenue"),), "money"),
+    ("orders", "Won orders", "bar", (("orders_won", "Won orders"),), "count"),
+    (
+        "calls",
+        "Calls made and received",
+        "line",
+        (("calls_made", "Made"), ("calls_received", "Received")),
+        "count",
+    ),
+    ("contacts", "Contacts generated", "bar", (("contacts_generated", "Generated"),), "count"),
+)
+
+
+# The components the series charts draw: all a scorecard's series sums.
+CHARTED = tuple(key for _id, _title, _kind, keys, _unit in SERIES_CHARTS for key, _name in keys)
+
+
+def chart(
+    *,
+    chart_id: str,
+    title: str,
+    kind: str,
+    labels: Sequence[str],
+    datasets: Iterable[tuple[str, Sequence[Any]]],
+    unit: str,
+    label_heading: str,
+) -> dict[str, Any]:
+    """What templates/reporting/_chart.html draws: a Chart.js spec (`config`, numbers
+    as floats) and the same numbers, exact, for its table (`rows`: each row's `values`
+    and its `cells`, the values as people read them)."""
+    datasets = list(datasets)
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "unit": unit,
+        "label_heading": label_heading,
+        "headings": [name for name, _values in datasets],
+        "rows": [
+            {
+                "label": label,
+                "values": (row := [values[index] for _name, values in datasets]),
+                "cells": [metric(value, unit) for value in row],
+            }
+            for index, label in enumerate(labels)
+        ],
+        "config": {
+            "type": kind,
+            "labels": list(labels),
+            "datasets": [
+                {"label": name, "data": [float(value or 0) for value in values]}
+                for name, values in datasets
+            ],
+        },
+    }
+
+
+def bucket_label(start: date, interval: str) -> str:
+    if interval == "month":
+        return start.strftime("%Y-%m")
+    if interval == "week":
+        return f"week of {start.isoformat()}"
+    return start.isoformat()
+
+
+def series_charts(rows: list[dict[str, Any]], interval: str, prefix: str) -> list[dict[str, Any]]:
+    labels = [bucket_label(row["start"], interval) for row in rows]
+    heading = {"day": "Day", "week": "Week", "month": "Month"}[interval]
+    return [
+        chart(
+            chart_id=f"{prefix}-{chart_id}",
+            title=title,
+            kind=kind,
+            labels=labels,
+            datasets=[(name, [row[key] for row in rows]) for key, name in keys],
+            unit=unit,
+            label_heading=heading,
+        )
+        for chart_id, title, kind, keys, unit in SERIES_CHARTS
+    ]
+
+
+# --- the scorecard ---------------------------------------------------------------------
+
+
+def scorecard(
+    *,
+    partners: QuerySet[Partner],
+    period: Period,
+    previous: Period | None = None,
+    tiles: Sequence[str] = DASHBOARD_TILES,
+    chart_prefix: str = "chart",
+    current_totals: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Tiles (each metric with its change against `previous`, by default the period
+    of equal length before) and time-series charts of `partners` over `period`.
+    `current_totals` is the period's figures' totals when the caller has them already.
+
+    Keys: period, previous, interval, totals, previous_totals, tiles (list of Tile),
+    series (reporting.metrics.series buckets of the CHARTED components), charts (for
+    _chart.html)."""
+    previous = previous or previous_period(period)
+    if current_totals is None:
+        current_totals = figures(partners=partners, period=period).totals
+    before_totals = totals(partners=partners, period=previous)
+    interval = interval_for(period)
+    rows = metrics.series(partners=partners, period=period, interval=interval, components=CHARTED)
+    return {
+        "period": period,
+        "previous": previous,
+        "interval": interval,
+        "totals": current_totals,
+        "previous_totals": before_totals,
+        "tiles": [
+            make_tile(TILES_BY_KEY[key], current_totals.get(key), before_totals.get(key))
+            for key in tiles
+        ],
+        "series": rows,
+        "charts": series_charts(rows, interval, chart_prefix),
+    }
+
+
+def column_sums(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    """partner_sums() tuples (reporting.metrics.SUMMED) added up, a column at a time
+    (exact: ints and Decimals): the first and last won order, and the items listed
+    online (each partner's last snapshot, summed; None when no partner has one)."""
+    columns = list(zip(*rows, strict=True)) or [()] * len(SUMMED)
+    values: dict[str, Any] = {}
+    for name, column in zip(SUMMED, columns, strict=True):
+        if name in MONEY:
+            values[name] = sum(column, Decimal("0.00"))
+        elif name in COMPONENTS:
+            values[name] = sum(column)
+    values["first_order_at"] = min(filter(None, columns[FIRST_ORDER]), default=None)
+    values["last_order_at"] = max(filter(None, columns[LAST_ORDER]), default=None)
+    listed = [value for value in columns[INVENTORY] if value is not None]
+    values["inventory_listed"] = sum(listed) if listed else None
+    return values
+
+
+FIRST_ORDER = SUMMED.index("first_order_at")
+LAST_ORDER = SUMMED.index("last_order_at")
+INVENTORY = SUMMED.index("inventory_listed")
+WON = SUMMED.index("orders_won")
