@@ -1,11 +1,9 @@
 """What every slas page needs: the acting user, the object a URL names (a 404 when
-the user may not see it), a service's ValidationError as inline form errors, a safe
-`next`, and the "mine or all" scope of the list pages."""
+the user may not see it), a safe `next`, and the "mine or all" scope of the list
+pages. (A service's errors go on a form through prm.web.forms.form_errors_from.)"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,13 +21,6 @@ def actor(request: HttpRequest) -> User:
     # An access decorator let the request in, so the user is a signed-in tenant user.
     assert isinstance(request.user, User)
     return request.user
-
-
-def form_errors_from(form: Form, error: ValidationError) -> None:
-    """Put a service's messages on the form fields they name (the rest on top)."""
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def policy_or_404(slug: str) -> SlaPolicy:

@@ -21,6 +21,7 @@ from prm.web.access import (
     programme_admin_required,
     staff_required,
 )
+from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..forms import DefaultPolicyForm, OverrideForm
@@ -28,7 +29,6 @@ from ..models import TARGET_FIELDS
 from .common import (
     actor,
     changed_labels,
-    form_errors_from,
     partner_or_404,
     policy_or_404,
     scope_of,

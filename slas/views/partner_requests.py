@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from partners.selectors import partner_list_for_user
 from prm.web.access import staff_required
+from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..calendar import CalendarError
 from ..forms import PartnerRequestForm
-from .common import actor, form_errors_from, partner_or_404, request_or_404, safe_next, scope_of
+from .common import actor, partner_or_404, request_or_404, safe_next, scope_of
 
 REQUESTS_PAGE_SIZE = 50
 

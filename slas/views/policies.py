@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from prm.web.access import programme_admin_required, staff_required
+from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..forms import PolicyForm
 from ..models import TARGET_FIELDS, WEEKDAY_CHOICES, ReviewCadence
 from ..templatetags.sla_tags import format_target, sla_field_label
-from .common import actor, changed_labels, form_errors_from, policy_or_404
+from .common import actor, changed_labels, policy_or_404
 
 
 @staff_required
