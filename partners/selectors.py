@@ -3,8 +3,9 @@ user can only ever reach its own partner; an unknown or foreign ref is "not foun
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Count, Prefetch, QuerySet
 
 from prm.accounts.models import Role, User
@@ -127,12 +128,17 @@ def partner_only(partner: Partner) -> QuerySet[Partner]:
 
 def sla_policy_default() -> Any:
     """The tenant's default SLA policy (a new partner's), or None."""
-    policy_model = Partner._meta.get_field("sla").related_model
-    return policy_model._default_manager.filter(is_default=True).first()
+    return _related_model("sla")._default_manager.filter(is_default=True).first()
 
 
 def related_names(*, field: str, ids: set[Any]) -> dict[Any, str]:
     """The names of the rows a partner's foreign key `field` pointed to (by id), for
     the audit history; a row deleted since is missing."""
-    model = Partner._meta.get_field(field).related_model
-    return {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
+    rows = _related_model(field)._default_manager.filter(pk__in=ids)
+    return {obj.pk: str(obj) for obj in rows}
+
+
+def _related_model(field: str) -> type[models.Model]:
+    # The model a partner's foreign key points to, known to the registry by the field
+    # alone (the SLA policy is a higher app's, which partners does not import).
+    return cast(type[models.Model], Partner._meta.get_field(field).related_model)
