@@ -41,8 +41,8 @@ What it does
    keep-alive connection per identity, times every endpoint below: ``--warmup``
    untimed requests, then ``--requests`` timed ones, each from the first byte sent
    to the last byte received. Every answer must be 200. The dashboard keeps its
-   rendered numbers in the cache until the rollups change (reporting/
-   dashboard_views.py), so for the dashboard rows the bench empties its Redis
+   rendered numbers in the cache until the rollups change (console/
+   views.py), so for the dashboard rows the bench empties its Redis
    database before every request (untimed): they measure a page computed from the
    rollups, as after every fold. The rows marked "cached" measure repeated views
    between folds. The API's rate limits are raised for the server (its throttles
@@ -338,21 +338,16 @@ def settle() -> None:
 
 def data_checks(tenant: Any, *, start: date, end: date) -> dict[str, Any]:
     """Row counts, and the metrics summary over every day against the raw counts."""
-    from django.utils import timezone
     from django_tenants.utils import tenant_context
 
     from partners.models import Partner
-    from prm.tenancy.db import current_time_zone
     from reporting import metrics
 
     with tenant_context(tenant):
         counts = {table: int(_one(f"SELECT count(*) FROM {table}")[0]) for table in RAW_TABLES}
         counts["reporting_dailyrollup"] = int(_one("SELECT count(*) FROM reporting_dailyrollup")[0])
         (days_covered,) = _one("SELECT count(DISTINCT day) FROM reporting_dailyrollup")
-        with timezone.override(current_time_zone()):
-            summary = metrics.summary(
-                partners=Partner.objects.all(), period=metrics.Period(start, end)
-            )
+        summary = metrics.totals(partners=Partner.objects.all(), period=metrics.Period(start, end))
         (won,) = _one("SELECT count(*) FROM reporting_order WHERE status = 'won'")
         (converted,) = _one("SELECT count(*) FROM reporting_lead WHERE converted_at IS NOT NULL")
     problems = []

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -36,7 +35,6 @@ from partners.models import Partner
 from partners.selectors import partner_get_for_user, partner_list_for_user
 from prm.api.errors import error_body
 from prm.api.pagination import ActivityCursorPagination
-from prm.tenancy.db import current_time_zone
 
 from . import api_examples as examples
 from . import metrics
@@ -433,8 +431,9 @@ class SummaryView(APIView):
     def get(self, request: Request) -> Response:
         period = _period(request)
         partners = PartnerFilter(request.query_params, partner_list_for_user(user=request.user)).qs
-        with timezone.override(current_time_zone()):
-            return Response(metrics.summary(partners=partners, period=period))
+        summary = metrics.totals(partners=partners, period=period)
+        del summary["inventory_listed"]  # not in the summary the API documents
+        return Response(summary)
 
 
 class StatusView(APIView):

@@ -15,7 +15,7 @@ from partners.models import Partner
 
 from . import metrics
 from .metrics import SUMMED, Period
-from .scorecard import chart, column_sums, scorecard, totals_of
+from .scorecard import chart, scorecard
 from .templatetags.reporting_tags import metric
 
 # --- dashboard-only tables --------------------------------------------------------------
@@ -121,7 +121,7 @@ def dashboard(
     only for the groups and the leaderboard rows shown."""
     sums = metrics.partner_sums(partners=partners, period=period)
     people, rows, groups = _partner_groups(partners, sums)
-    current_totals = totals_of(rows, partners=partners, period=period)
+    current_totals = metrics.totals(partners=partners, period=period, sums=rows)
     card = scorecard(
         partners=partners, period=period, previous=previous, current_totals=current_totals
     )
@@ -191,16 +191,10 @@ def _breakdown(
     """One breakdown table: a row per group, its members' partner_sums() added up."""
     table = []
     for (key, label), group in grouped.items():
-        values = column_sums(group)
-        values.pop("inventory_listed")
+        values = metrics.totals(sums=group)
+        del values["inventory_listed"]  # a group's listings are not shown
         table.append(
-            {
-                "key": key,
-                "label": label or EMPTY_GROUP[by],
-                "partners": len(group),
-                **values,
-                **metrics.derive(values),
-            }
+            {"key": key, "label": label or EMPTY_GROUP[by], "partners": len(group), **values}
         )
     table.sort(key=lambda row: (-row["revenue"], row["label"]))
     return table

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus, StatusChange
 from prm.tenancy.db import current_time_zone
@@ -218,12 +219,12 @@ def partner_sums(*, partners: QuerySet[Partner], period: Period) -> dict[int, tu
     return {row[0]: row[1:] for row in rows}
 
 
-def period_totals(*, partners: QuerySet[Partner], period: Period) -> tuple[int, tuple[Any, ...]]:
+def _period_sums(partners: QuerySet[Partner], period: Period) -> tuple[int, tuple[Any, ...]]:
     """The partner_sums() of `partners` added up, in one query that answers one row:
     (how many partners won an order in the period, the sums in the order of SUMMED
     with the items listed online as the sum of each partner's last snapshot)."""
     if _every_partner(partners):
-        return _every_partners_totals(period)
+        return _every_partners_sums(period)
     rollups, params = _rollups(period, partners)
     ((partners_sold, *sums),) = _query(
         f"SELECT count(*) FILTER (WHERE p.orders_won > 0), {_TOTALS} FROM ("  # nosec B608
@@ -234,8 +235,8 @@ def period_totals(*, partners: QuerySet[Partner], period: Period) -> tuple[int, 
     return partners_sold, tuple(sums)
 
 
-def _every_partners_totals(period: Period) -> tuple[int, tuple[Any, ...]]:
-    """period_totals() of every partner: the sums from the days' totals over every
+def _every_partners_sums(period: Period) -> tuple[int, tuple[Any, ...]]:
+    """_period_sums() of every partner: the sums from the days' totals over every
     partner (a row a day); only what is not a sum of days (partners that sold, each
     one's last snapshot) from a GROUP BY partner of two columns."""
     rollups, params = _rollups(period, Partner.objects.all(), columns=_PER_PARTNER)
@@ -359,28 +360,74 @@ def _buckets(period: Period, interval: str) -> Iterable[date]:
             current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def summary(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
-    """Tenant totals, plus partners that sold, affiliates converted and contacts per
-    partner (contacts generated / partners not terminated). Days are those of the
-    active time zone: the caller activates the tenant's."""
-    partners_sold, sums = period_totals(partners=partners, period=period)
-    totals = dict(zip(SUMMED, sums, strict=True))
-    totals.pop("inventory_listed")
-    return summary_of(
-        components=totals, partners_sold=partners_sold, partners=partners, period=period
-    )
-
-
-def summary_of(
+def totals(
     *,
+    partners: QuerySet[Partner] | None = None,
+    period: Period | None = None,
+    sums: Sequence[tuple[Any, ...]] | None = None,
+) -> dict[str, Any]:
+    """The totals of a set of partners over a period: every component summed (the
+    first and last won order; the items listed online, each partner's last snapshot
+    added up, None when none has one) and the metrics derived from the sums.
+
+    With `partners` and `period`, the tenant's summary as GET /api/v1/metrics/summary/
+    answers it (plus `inventory_listed`): partners counted (not terminated), partners
+    that sold, affiliates converted and contacts per partner too; the sums from one
+    query that answers one row, unless `sums` (the partner_sums() tuples of
+    `partners`; those of partners without rollups may be left out) are given, which
+    are added up here. With `sums` alone (a group of partners, such as a breakdown's),
+    only the sums and the derived metrics. Days are the tenant's."""
+    if sums is None:
+        if partners is None or period is None:
+            raise TypeError("totals() needs partners and a period, or sums")
+        partners_sold, row = _period_sums(partners, period)
+        summed = dict(zip(SUMMED, row, strict=True))
+    else:
+        summed = _added(sums)
+        partners_sold = sum(1 for row in sums if row[_WON] > 0)
+    if partners is None or period is None:
+        return {**summed, **derive(summed)}
+    inventory = summed.pop("inventory_listed")
+    with timezone.override(current_time_zone()):
+        values = _summary(summed, partners_sold, partners=partners, period=period)
+    values["inventory_listed"] = inventory
+    return values
+
+
+def _added(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    """partner_sums() tuples added up, a column at a time (exact: ints and Decimals):
+    the first and last won order, and the items listed online (each partner's last
+    snapshot, summed; None when no partner has one)."""
+    columns = list(zip(*rows, strict=True)) or [()] * len(SUMMED)
+    values: dict[str, Any] = {}
+    for name, column in zip(SUMMED, columns, strict=True):
+        if name in MONEY:
+            values[name] = sum(column, Decimal("0.00"))
+        elif name in COMPONENTS:
+            values[name] = sum(column)
+    values["first_order_at"] = min(filter(None, columns[_FIRST_ORDER]), default=None)
+    values["last_order_at"] = max(filter(None, columns[_LAST_ORDER]), default=None)
+    listed = [value for value in columns[_INVENTORY] if value is not None]
+    values["inventory_listed"] = sum(listed) if listed else None
+    return values
+
+
+_FIRST_ORDER = SUMMED.index("first_order_at")
+_LAST_ORDER = SUMMED.index("last_order_at")
+_INVENTORY = SUMMED.index("inventory_listed")
+_WON = SUMMED.index("orders_won")
+
+
+def _summary(
     components: dict[str, Any],
     partners_sold: int,
+    *,
     partners: QuerySet[Partner],
     period: Period,
 ) -> dict[str, Any]:
-    """The summary from components already summed over `partners` and the period (the
-    dashboard sums them from its per-partner rows): adds partners counted (not
-    terminated), affiliates converted and contacts per partner, and derives the rest."""
+    """The summary from components already summed over `partners` and the period:
+    adds partners counted (not terminated), affiliates converted and contacts per
+    partner, and derives the rest. Days are those of the active time zone."""
     counted = partners.exclude(status=PartnerStatus.TERMINATED).count()
     affiliates = (
         StatusChange.objects.filter(

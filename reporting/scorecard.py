@@ -40,14 +40,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from partners.models import Partner
-from prm.tenancy.db import current_time_zone
 
 from . import metrics
-from .metrics import MONEY, SUMMED, Period
-from .rollups import COMPONENTS
+from .metrics import Period
 from .templatetags.reporting_tags import metric
 
 # --- periods ---------------------------------------------------------------------------
@@ -199,39 +196,9 @@ def figures(*, partners: QuerySet[Partner], period: Period) -> Figures:
     two small counts (partners, affiliates) for the summary."""
     sums = metrics.partner_sums(partners=partners, period=period)
     rows = metrics.metric_rows(partners=partners, sums=sums)
-    return Figures(period, rows, totals_of(list(sums.values()), partners=partners, period=period))
-
-
-def totals(*, partners: QuerySet[Partner], period: Period) -> dict[str, Any]:
-    """The metrics summary of `partners` (what GET /api/v1/metrics/summary/ answers),
-    plus the items listed online, from one query that answers one row (reporting.
-    metrics.period_totals)."""
-    partners_sold, sums = metrics.period_totals(partners=partners, period=period)
-    return _totals(
-        dict(zip(SUMMED, sums, strict=True)), partners_sold, partners=partners, period=period
+    return Figures(
+        period, rows, metrics.totals(partners=partners, period=period, sums=list(sums.values()))
     )
-
-
-def totals_of(
-    rows: Sequence[tuple[Any, ...]], *, partners: QuerySet[Partner], period: Period
-) -> dict[str, Any]:
-    """totals() from the partner_sums() tuples of `partners` (those of partners
-    without rollups may be left out: they add nothing)."""
-    sold = sum(1 for row in rows if row[WON] > 0)
-    return _totals(column_sums(rows), sold, partners=partners, period=period)
-
-
-def _totals(
-    sums: dict[str, Any], partners_sold: int, *, partners: QuerySet[Partner], period: Period
-) -> dict[str, Any]:
-    components = dict(sums)
-    inventory = components.pop("inventory_listed")
-    with timezone.override(current_time_zone()):
-        values = metrics.summary_of(
-            components=components, partners_sold=partners_sold, partners=partners, period=period
-        )
-    values["inventory_listed"] = inventory
-    return values
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -341,7 +308,7 @@ def scorecard(
     previous = previous or previous_period(period)
     if current_totals is None:
         current_totals = figures(partners=partners, period=period).totals
-    before_totals = totals(partners=partners, period=previous)
+    before_totals = metrics.totals(partners=partners, period=previous)
     interval = interval_for(period)
     rows = metrics.series(partners=partners, period=period, interval=interval, components=CHARTED)
     return {
@@ -357,27 +324,3 @@ def scorecard(
         "series": rows,
         "charts": series_charts(rows, interval, chart_prefix),
     }
-
-
-def column_sums(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
-    """partner_sums() tuples (reporting.metrics.SUMMED) added up, a column at a time
-    (exact: ints and Decimals): the first and last won order, and the items listed
-    online (each partner's last snapshot, summed; None when no partner has one)."""
-    columns = list(zip(*rows, strict=True)) or [()] * len(SUMMED)
-    values: dict[str, Any] = {}
-    for name, column in zip(SUMMED, columns, strict=True):
-        if name in MONEY:
-            values[name] = sum(column, Decimal("0.00"))
-        elif name in COMPONENTS:
-            values[name] = sum(column)
-    values["first_order_at"] = min(filter(None, columns[FIRST_ORDER]), default=None)
-    values["last_order_at"] = max(filter(None, columns[LAST_ORDER]), default=None)
-    listed = [value for value in columns[INVENTORY] if value is not None]
-    values["inventory_listed"] = sum(listed) if listed else None
-    return values
-
-
-FIRST_ORDER = SUMMED.index("first_order_at")
-LAST_ORDER = SUMMED.index("last_order_at")
-INVENTORY = SUMMED.index("inventory_listed")
-WON = SUMMED.index("orders_won")
