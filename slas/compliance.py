@@ -14,8 +14,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
-
 from partners.models import Partner, PartnerStatus
 from prm.tenancy.clock import tenant_today, tenant_zone
 from reporting import metrics
