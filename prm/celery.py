@@ -32,6 +32,9 @@ from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
+from prm.breaker import broker_call
+from prm.tenancy import fairness
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.local")
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,8 @@ class PrmTask(TenantTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from django_tenants.utils import get_public_schema_name
 
+        # lazy: this module loads with the package prm, before the settings and the app
+        # registry; django-tenants' backend, under prm.tenancy.db, imports models.
         from prm.tenancy.clock import tenant_zone
         from prm.tenancy.db import current_schema
 
@@ -65,7 +70,8 @@ class PrmTask(TenantTask):
             return self._run_by_worker(task_id, args, kwargs)
 
     def _run_by_worker(self, task_id: str, args: Any, kwargs: Any) -> Any:
-        from prm.tenancy import fairness
+        # lazy: this module loads with the package prm, before the settings and the app
+        # registry; django-tenants' backend, under prm.tenancy.db, imports models.
         from prm.tenancy.db import current_schema
 
         deliveries = fairness.delivery_count(task_id=task_id)
@@ -109,8 +115,6 @@ class PrmTask(TenantTask):
             # Celery's publish retries: they ride out a broker restart, and no request
             # waits on them.
             return publish(args, kwargs, *more, **options)
-        from prm.breaker import broker_call
-
         return broker_call(
             self.app,
             lambda connection: publish(args, kwargs, connection=connection, retry=False, **options),

@@ -8,7 +8,7 @@ it is given honest, and what it cannot see:
 - every local app of INSTALLED_APPS is a root package of the contracts and stands on
   a floor of the layers contract, so a new app cannot escape them;
 - an import inside a function body of the project says why it is there: a comment
-  `# lazy: <why>` on the import, or an entry in ALLOWED below. An import moved into a
+  `# lazy: <why>` on the import or above it, or an entry in ALLOWED below. An import moved into a
   function only to dodge an import cycle has no such reason; the code is split
   instead (or a lower module learns of a higher one through a signal or a registry).
 """
@@ -109,6 +109,18 @@ def project_import(node: ast.Import | ast.ImportFrom) -> str | None:
     return None
 
 
+def explanation(lines: list[str], node: ast.stmt) -> list[str]:
+    """The lines that may say why an import is where it is: its own, and the comment
+    above it (above the imports just before it, so one comment serves a group)."""
+    above = []
+    for line in reversed(lines[: node.lineno - 1]):
+        stripped = line.strip()
+        if not stripped.startswith(("#", "from ", "import ")):
+            break
+        above.append(stripped)
+    return lines[node.lineno - 1 : node.end_lineno] + above
+
+
 def in_app_ready(path: Path, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """AppConfig.ready() is where Django says to connect receivers and checks: the
     app registry is ready there, and not when apps.py is imported."""
@@ -132,8 +144,7 @@ def test_imports_in_functions_say_why() -> None:
                 module = project_import(node)
                 if module is None:
                     continue
-                statement = lines[node.lineno - 1 : node.end_lineno]
-                if any(LAZY.search(line) for line in statement):
+                if any(LAZY.search(line) for line in explanation(lines, node)):
                     continue
                 if (str(path.relative_to(ROOT)), module) in ALLOWED:
                     continue
