@@ -7,12 +7,9 @@ policies through `sla_policy_validate` / `sla_policy_save`, so a field means the
 thing and fails the same way at every door.
 
 The names below are the services' public ones, importable from `slas.services` as
-they were before the split. `effective_targets` is a read (slas.selectors), named
-here too for the callers that still import it from services.
+they were before the split (reads such as `effective_targets` are slas.selectors').
 """
 
-from ..mail import MAIL_SWEEP, sla_event_mail_send, sla_event_mail_sweep
-from ..selectors import EffectiveTarget, effective_targets
 from .events import (
     notifications_mark_read,
     sla_event_notify,
@@ -37,12 +34,9 @@ from .requests import (
 )
 
 __all__ = [
-    "MAIL_SWEEP",
     "POLICY_FIELDS",
-    "EffectiveTarget",
     "PolicyCalendarError",
     "current_version",
-    "effective_targets",
     "notifications_mark_read",
     "partner_request_open",
     "partner_request_resolve",
@@ -51,8 +45,6 @@ __all__ = [
     "policy_data",
     "sla_clocks_evaluate",
     "sla_defaults_apply",
-    "sla_event_mail_send",
-    "sla_event_mail_sweep",
     "sla_event_notify",
     "sla_minimums_evaluate",
     "sla_policy_save",

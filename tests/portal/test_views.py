@@ -22,7 +22,7 @@ from prm.webhooks.services import subscription_create
 from reporting.models import Call, Lead, Order
 from reporting.rollups import fold_all
 from slas.models import ClockState, Notification, PartnerRequest, PartnerSlaOverride, SlaPolicy
-from slas.services import effective_targets
+from slas.selectors import effective_targets
 from tests.conftest import TenantClient, client_for, log_in, tenant_schema
 from tests.portal.conftest import PortalPartner
 
