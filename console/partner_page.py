@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from partners import page_sections
 from partners.models import Partner
 from partners.selectors import partner_only
-from reporting.dashboard_forms import PeriodForm
+from reporting.forms import PeriodForm
 from reporting.scorecard import PARTNER_TILES, scorecard
 from reporting.selectors import order_list_latest
 from slas.selectors import partner_sla_panel

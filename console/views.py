@@ -32,8 +32,8 @@ from reporting.dashboard import (
     dashboard,
     leaderboard,
 )
-from reporting.dashboard_forms import DashboardForm
 from reporting.exports import csv_response, invalid_form_answer, safe_filename
+from reporting.forms import DashboardForm
 from reporting.metrics import Period
 from reporting.rollups import COMPONENTS
 from reporting.scorecard import TILE_SPECS, figures, interval_for, make_tile, previous_period

@@ -16,7 +16,7 @@ from django.urls import reverse
 from partners.models import Partner
 from partners.services import partner_update
 from prm.accounts.models import User
-from reporting.manual_entry import CALLS, CONTACTS, manual_entry_record
+from reporting.services import CALLS, CONTACTS, manual_entry_record
 from slas.models import Notification, PartnerRequest, RequestKind
 from slas.services import partner_request_open
 
@@ -60,7 +60,7 @@ def portal_profile_update(*, user: User, **fields: Any) -> Partner:
 
 
 def portal_call_log(*, user: User, row: dict[str, Any]) -> dict[str, list[str]]:
-    """Log a call of the user's partner (a row of reporting.manual_entry's call form);
+    """Log a call of the user's partner (a row of reporting.forms' call form);
     returns field errors, empty when stored."""
     return _log(user=user, kind=CALLS, row=row)
 

@@ -23,9 +23,8 @@ from prm.accounts.models import User
 from prm.tenancy.clock import tenant_today
 from prm.web.access import partner_required
 from prm.web.forms import form_errors_from
-from reporting.dashboard_forms import PeriodForm
 from reporting.exports import activity_csv
-from reporting.manual_entry import CallEntryForm, ContactEntryForm
+from reporting.forms import CallEntryForm, ContactEntryForm, PeriodForm
 from reporting.scorecard import PARTNER_TILES
 from reporting.scorecard import scorecard as build_scorecard
 from slas.calendar import CalendarError

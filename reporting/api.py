@@ -39,9 +39,10 @@ from prm.api.pagination import ActivityCursorPagination
 from . import api_examples as examples
 from . import metrics
 from .bodies import BodyNotParsable, BodyTooLarge, BoundedStream, csv_rows, json_rows
-from .ingest import KINDS, RowsUnreadable, ingest
+from .ingest import KINDS, RowsUnreadable
 from .models import Call, InventorySnapshot, Lead, Order
 from .rollups import COMPONENTS
+from .services import activity_ingest
 
 MAX_PERIOD_DAYS = 3700
 
@@ -192,7 +193,7 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
         raw = BoundedStream(_body_source(request), limit)
         stream = io.BufferedReader(raw, buffer_size=256 * 1024)
         try:
-            result = ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
+            result = activity_ingest(kind=self.kind, rows=reader(stream), atomic=atomic)
         except RowsUnreadable as failure:
             return self._unreadable(failure)
         body = result.as_dict()

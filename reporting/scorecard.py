@@ -6,7 +6,7 @@ The channel manager dashboard (console), the partner page (console) and the part
 portal build their scorecards with the same pieces (the dashboard's own tables are
 reporting.dashboard's):
 
-    from reporting.dashboard_forms import PeriodForm
+    from reporting.forms import PeriodForm
     from reporting.scorecard import PARTNER_TILES, previous_period, scorecard
 
     form = PeriodForm(request.GET)          # period=month|30d|quarter|year|custom, from, to

@@ -8,15 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from prm.web.access import staff_required
+from prm.web.forms import form_errors_from
 
-from .dashboard_forms import PeriodForm
 from .exports import ACTIVITY_EXPORTS, activity_csv, invalid_form_answer, safe_filename
-from .forms import CallForm, ContactForm
-from .manual_entry import CALLS, CONTACTS, form_errors_from, manual_entry_record
+from .forms import CallForm, ContactForm, PeriodForm
 from .models import Call, Lead, Order
 from .selectors import activity_list
+from .services import CALLS, CONTACTS, manual_entry_record
 
 KINDS = {
     "orders": (Order, "Orders"),
@@ -77,8 +78,6 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
 
 def _activity_url() -> str:
-    from django.urls import reverse
-
     return reverse("reporting:activity")
 
 

@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import Partner, StatusChange
 from partners.services import partner_transition, tier_create
 from prm.accounts.models import Role
-from reporting.dashboard_forms import PeriodForm
 from reporting.exports import cell
+from reporting.forms import PeriodForm
 from reporting.metrics import Period
 from reporting.scorecard import (
     TILES_BY_KEY,
