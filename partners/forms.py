@@ -12,9 +12,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
-from slas.selectors import sla_policy_list
-
-from . import selectors
+from . import policies, selectors
 from .models import ContactRole, Partner, PartnerStatus
 from .services import RESERVED_REFS
 
@@ -203,7 +201,7 @@ class PartnerForm(forms.Form):
         ]
         choice_field(self, "sla").choices = [
             (policy.slug, f"{policy.name} (default)" if policy.is_default else policy.name)
-            for policy in sla_policy_list()
+            for policy in policies.directory().choices()
         ]
         managers = _manager_choices()
         if partner is not None and partner.channel_manager.email not in dict(managers):

@@ -15,10 +15,8 @@ from prm.accounts.models import STAFF_ROLES, Role, User
 from prm.accounts.services import user_create
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
-from slas.models import SlaPolicy
-from slas.selectors import sla_policy_default
 
-from . import dns
+from . import dns, policies
 from .models import Contact, Partner, PartnerStatus, PartnerUser, Product, StatusChange, Tier
 from .validators import clean_tags, normalize_dns_server, normalize_domain, parse_phone
 
@@ -117,13 +115,14 @@ def _resolve_manager(value: Any, errors: Errors) -> User | None:
     return user
 
 
-def _resolve_sla(value: Any, errors: Errors) -> SlaPolicy | None:
-    if isinstance(value, SlaPolicy):
+def _resolve_sla(value: Any, errors: Errors) -> Any:
+    directory = policies.directory()
+    if isinstance(value, directory.model):
         return value
     slug = str(value or "").strip()
     if not slug:
-        return sla_policy_default()
-    policy = SlaPolicy.objects.filter(slug=slug).first()
+        return directory.default()
+    policy = directory.by_slug(slug)
     if policy is None:
         errors.add("sla", f"There is no SLA policy “{slug}”.")
     return policy

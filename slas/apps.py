@@ -6,4 +6,4 @@ class SlasConfig(AppConfig):
     verbose_name = "SLA policies"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import partner_hooks, receivers  # noqa: F401

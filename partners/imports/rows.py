@@ -23,13 +23,13 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from rest_framework import serializers
 
+from partners import policies
 from partners.models import ImportJob, ImportMode, Partner, PartnerStatus, Product, Tier
 from partners.selectors import default_channel_manager
 from partners.serializers import PartnerInputSerializer
 from partners.services import partner_create, partner_update
 from partners.validators import normalize_domain
 from prm.accounts.models import User
-from slas.models import SlaPolicy
 
 from .reading import LIST_COLUMNS, SheetRow
 
@@ -142,9 +142,9 @@ class Lookups:
     """
 
     default_manager: User | None
-    default_policy: SlaPolicy | None
+    default_policy: Any
     managers: dict[str, User]
-    policies: dict[str, SlaPolicy]
+    policies: dict[str, Any]
     tiers: dict[str, Tier]
     products: dict[str, Product]
 
@@ -155,18 +155,17 @@ class Lookups:
 
         emails = {email.lower() for email in named("channel_manager")}
         skus = {sku for value in named("products") for sku in split_list(value)}
+        directory = policies.directory()
         return cls(
             default_manager=default_channel_manager(actor),
-            default_policy=SlaPolicy.objects.filter(is_default=True).first(),
+            default_policy=directory.default(),
             managers={
                 user.email.lower(): user
                 for user in User.objects.annotate(lower_email=Lower("email")).filter(
                     lower_email__in=emails
                 )
             },
-            policies={
-                policy.slug: policy for policy in SlaPolicy.objects.filter(slug__in=named("sla"))
-            },
+            policies=directory.by_slugs(named("sla")),
             tiers={tier.slug: tier for tier in Tier.objects.filter(slug__in=named("tier"))},
             products={product.sku: product for product in Product.objects.filter(sku__in=skus)},
         )
