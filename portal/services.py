@@ -16,7 +16,8 @@ from django.urls import reverse
 from partners.models import Partner
 from partners.services import partner_update
 from prm.accounts.models import User
-from reporting.services import CALLS, CONTACTS, manual_entry_record
+from reporting.kinds import CALLS, CONTACTS
+from reporting.services import manual_entry_record
 from slas.models import Notification, PartnerRequest, RequestKind
 from slas.services import partner_request_open
 

@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiTypes,
     extend_schema,
-    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
@@ -39,9 +38,10 @@ from prm.api.pagination import ActivityCursorPagination
 from . import api_examples as examples
 from . import metrics
 from .bodies import BodyNotParsable, BodyTooLarge, BoundedStream, csv_rows, json_rows
-from .ingest import KINDS, RowsUnreadable
-from .models import Call, InventorySnapshot, Lead, Order
+from .ingest import RowsUnreadable
+from .kinds import KINDS
 from .rollups import COMPONENTS
+from .selectors import activity_list
 from .services import activity_ingest
 
 MAX_PERIOD_DAYS = 3700
@@ -66,57 +66,6 @@ ROWS_BY_TYPE = {
 }
 
 
-def _api_fields(kind: str) -> list[str]:
-    """The fields of a stored row: those ingestion takes, and when it was stored."""
-    return ["external_id", "partner", *KINDS[kind].fields, "ingested_at", "updated_at"]
-
-
-@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["orders"])
-class ActivityOrderSerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.ref")
-    product = serializers.CharField(source="product.sku", allow_null=True, default=None)
-
-    class Meta:
-        model = Order
-        fields = _api_fields("orders")
-
-
-@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["calls"])
-class ActivityCallSerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.ref")
-
-    class Meta:
-        model = Call
-        fields = _api_fields("calls")
-
-
-@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["contacts"])
-class ActivityContactSerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.ref")
-
-    class Meta:
-        model = Lead
-        fields = _api_fields("contacts")
-
-
-@extend_schema_serializer(examples=examples.ACTIVITY_EXAMPLES["inventory"])
-class ActivityInventorySerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.ref")
-    product = serializers.CharField(source="product.sku", allow_null=True, default=None)
-
-    class Meta:
-        model = InventorySnapshot
-        fields = _api_fields("inventory")
-
-
-LISTS: dict[str, tuple[type[Any], type[serializers.ModelSerializer[Any]]]] = {
-    "orders": (Order, ActivityOrderSerializer),
-    "calls": (Call, ActivityCallSerializer),
-    "contacts": (Lead, ActivityContactSerializer),
-    "inventory": (InventorySnapshot, ActivityInventorySerializer),
-}
-
-
 class IngestView(mixins.ListModelMixin, GenericAPIView):
     """GET lists the kind's rows (cursor pagination, newest first; filter by partner
     ref); POST ingests rows."""
@@ -127,17 +76,14 @@ class IngestView(mixins.ListModelMixin, GenericAPIView):
     kind = ""
 
     def get_serializer_class(self) -> type[serializers.ModelSerializer[Any]]:
-        return LISTS[self.kind][1]
+        return KINDS[self.kind].serializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        model = LISTS[self.kind][0]
-        rows = model.objects.select_related("partner").filter(
-            partner__in=partner_list_for_user(user=self.request.user)
+        return activity_list(
+            user=self.request.user,
+            kind=self.kind,
+            partner_ref=self.request.query_params.get("partner") or "",
         )
-        if hasattr(model, "product"):
-            rows = rows.select_related("product")
-        partner = self.request.query_params.get("partner")
-        return rows.filter(partner__ref=partner) if partner else rows
 
     @extend_schema(
         summary="List activity rows, newest first",

@@ -15,8 +15,7 @@ from django_tenants.utils import tenant_context
 
 from prm.tenancy.db import tenant_connection
 
-from .ingest import KINDS
-from .models import Call, Lead, Order
+from .kinds import KINDS
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 SIGNED_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -76,23 +75,11 @@ def csv_response(
     return response
 
 
-# Orders, calls and contacts as CSV: the model, the time a period filters on, and the
-# columns, named as in the activity API.
-def _columns(kind: str) -> tuple[str, ...]:
-    return ("external_id", "partner", *KINDS[kind].fields)
-
-
-ACTIVITY_EXPORTS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
-    "orders": (Order, "ordered_at", _columns("orders")),
-    "calls": (Call, "occurred_at", _columns("calls")),
-    "contacts": (Lead, "created_at", _columns("contacts")),
-}
-
-
 def activity_csv(*, kind: str, rows: Any, filename: str) -> StreamingHttpResponse:
     """`rows` (a queryset of `kind`, already scoped to what the caller may see) as CSV."""
-    _model, _moment, columns = ACTIVITY_EXPORTS[kind]
-    rows = rows.select_related("partner", *(["product"] if kind == "orders" else []))
+    spec = KINDS[kind]
+    columns = spec.export_columns
+    rows = rows.select_related("partner", *(["product"] if spec.has_product else []))
 
     def values(row: Any) -> list[Any]:
         out = []

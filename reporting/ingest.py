@@ -28,7 +28,8 @@ from django.db import connection, transaction
 
 from prm.tenancy.db import current_time_zone
 
-from .rows import Lookups, RowError, parse_call, parse_contact, parse_inventory, parse_order
+from .kinds import KINDS, Kind
+from .rows import Lookups, RowError
 from .tasks import schedule_fold
 
 BATCH_SIZE = 5000
@@ -94,84 +95,6 @@ class IngestResult:
         return body
 
 
-# --- kinds -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    table: str
-    # API fields accepted (besides external_id and partner), and the columns written.
-    fields: tuple[str, ...]
-    columns: tuple[str, ...]
-    # Timestamp columns whose (tenant-local) days are the rollup keys a row touches.
-    day_columns: tuple[str, ...]
-    parse: Callable[[Mapping[str, Any], Lookups], tuple[Any, ...]]
-
-
-KINDS: dict[str, Kind] = {
-    "orders": Kind(
-        "orders",
-        "reporting_order",
-        (
-            "product",
-            "status",
-            "amount",
-            "cost",
-            "quantity",
-            "channel",
-            "new_account",
-            "ordered_at",
-            "closed_at",
-        ),
-        (
-            "external_id",
-            "partner_id",
-            "product_id",
-            "status",
-            "amount",
-            "cost",
-            "quantity",
-            "channel",
-            "new_account",
-            "ordered_at",
-            "closed_at",
-        ),
-        ("ordered_at", "closed_at"),
-        parse_order,
-    ),
-    "calls": Kind(
-        "calls",
-        "reporting_call",
-        ("direction", "counterpart", "duration_seconds", "occurred_at"),
-        (
-            "external_id",
-            "partner_id",
-            "direction",
-            "counterpart",
-            "duration_seconds",
-            "occurred_at",
-        ),
-        ("occurred_at",),
-        parse_call,
-    ),
-    "contacts": Kind(
-        "contacts",
-        "reporting_lead",
-        ("source", "created_at", "converted_at"),
-        ("external_id", "partner_id", "source", "created_at", "converted_at"),
-        ("created_at", "converted_at"),
-        parse_contact,
-    ),
-    "inventory": Kind(
-        "inventory",
-        "reporting_inventorysnapshot",
-        ("product", "items_listed", "observed_at"),
-        ("external_id", "partner_id", "product_id", "items_listed", "observed_at"),
-        ("observed_at",),
-        parse_inventory,
-    ),
-}
 _COLUMN_TYPES = {
     "external_id": "text",
     "partner_id": "bigint",

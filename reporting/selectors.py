@@ -11,7 +11,7 @@ from partners.models import Partner
 from partners.selectors import partner_list_for_user
 
 from . import metrics
-from .exports import ACTIVITY_EXPORTS
+from .kinds import KINDS
 from .models import Order
 
 LAST_ORDERS = 10
@@ -30,14 +30,18 @@ def order_list_latest(*, partner: Partner, limit: int = LAST_ORDERS) -> QuerySet
 def activity_list(
     *, user: Any, kind: str, partner_ref: str = "", period: metrics.Period | None = None
 ) -> QuerySet[Any]:
-    """Orders, calls or contacts (`kind`) of the partners `user` may see, optionally of
-    one partner and of a period (the tenant's days, on the order, call or contact
-    time); for CSV downloads, which stream them."""
-    model, moment, _columns = ACTIVITY_EXPORTS[kind]
-    rows = model.objects.filter(partner__in=partner_list_for_user(user=user))
+    """The rows of `kind` (reporting.kinds) of the partners `user` may see, with their
+    partner (and product), optionally of one partner and of a period (the tenant's
+    days, on the kind's time: when ordered, called, generated or observed); in the
+    models' order, newest first. For the activity pages, the API's lists and the CSV
+    downloads, which stream them."""
+    spec = KINDS[kind]
+    rows = spec.model._default_manager.select_related(
+        "partner", *(["product"] if spec.has_product else [])
+    ).filter(partner__in=partner_list_for_user(user=user))
     if partner_ref:
         rows = rows.filter(partner__ref=partner_ref)
     if period is not None:
         start, end = period.moments()
-        rows = rows.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
+        rows = rows.filter(**{f"{spec.moment}__gte": start, f"{spec.moment}__lt": end})
     return rows

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .ingest import IngestResult, ingest
-
-CALLS = "calls"
-CONTACTS = "contacts"
+from .kinds import CALLS, CONTACTS
 
 
 def activity_ingest(

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .api import PartnerMetricsView, PartnerSeriesView, StatusView, SummaryView, ingest_view
-from .ingest import KINDS
+from .kinds import KINDS
 
 urlpatterns = [
     *[path(f"activity/{kind}/", ingest_view(kind), name=f"activity-{kind}") for kind in KINDS],

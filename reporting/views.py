@@ -13,34 +13,27 @@ from django.urls import reverse
 from prm.web.access import staff_required
 from prm.web.forms import form_errors_from
 
-from .exports import ACTIVITY_EXPORTS, activity_csv, invalid_form_answer, safe_filename
+from .exports import activity_csv, invalid_form_answer, safe_filename
 from .forms import CallForm, ContactForm, PeriodForm
-from .models import Call, Lead, Order
+from .kinds import ACTIVITY_PAGE_KINDS, CALLS, CONTACTS, ORDERS
 from .selectors import activity_list
-from .services import CALLS, CONTACTS, manual_entry_record
-
-KINDS = {
-    "orders": (Order, "Orders"),
-    "calls": (Call, "Calls"),
-    "contacts": (Lead, "Contacts"),
-}
+from .services import manual_entry_record
 
 
 @staff_required
 def activity(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "orders")
-    model, _label = KINDS.get(kind, KINDS["orders"])
-    rows = model.objects.select_related("partner")  # type: ignore[attr-defined]
+    kind = request.GET.get("kind", ORDERS)
+    if kind not in ACTIVITY_PAGE_KINDS:
+        kind = ORDERS
     partner = request.GET.get("partner", "").strip()
-    if partner:
-        rows = rows.filter(partner__ref=partner)
+    rows = activity_list(user=request.user, kind=kind, partner_ref=partner)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "reporting/activity.html",
         {
-            "kind": kind if kind in KINDS else "orders",
-            "kinds": KINDS,
+            "kind": kind,
+            "kinds": ACTIVITY_PAGE_KINDS,
             "page": page,
             "partner": partner,
         },
@@ -89,8 +82,8 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
     """Orders, calls or contacts (`kind`) as CSV, newest first, the activity API's field
     names; optionally one partner (`partner` ref) and a period (`from`, `to`, the
     tenant's days, on the order, call or contact time)."""
-    kind = request.GET.get("kind", "orders")
-    if kind not in ACTIVITY_EXPORTS:
+    kind = request.GET.get("kind", ORDERS)
+    if kind not in ACTIVITY_PAGE_KINDS:
         return HttpResponse(
             "Choose kind=orders, kind=calls or kind=contacts.",
             status=400,
