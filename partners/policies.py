@@ -28,8 +28,10 @@ class PolicyChoice:
 class PolicyDirectory(Protocol):
     """Reads of SLA policies, in the current tenant."""
 
-    # The policy model: a value of this type is taken as a policy as it is.
-    model: type[Model]
+    @property
+    def model(self) -> type[Model]:
+        """The policy model: a value of this type is taken as a policy as it is."""
+        ...
 
     def default(self) -> Any:
         """The tenant's default policy; every tenant has one."""
