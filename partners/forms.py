@@ -13,6 +13,7 @@ from django import forms
 from django_countries import countries
 
 from . import policies, selectors
+from .fields import label
 from .models import ContactRole, Partner, PartnerStatus
 from .services import RESERVED_REFS
 
@@ -102,86 +103,88 @@ class PartnerListForm(forms.Form):
 class PartnerForm(forms.Form):
     """Every editable field of a partner, as text or a choice of references."""
 
-    name = forms.CharField(label="Business name", max_length=200)
+    name = forms.CharField(label=label("name"), max_length=200)
     ref = forms.CharField(
-        label="Ref",
+        label=label("ref"),
         max_length=64,
         help_text="The integrators' stable key: letters, digits, - and _. "
         "Integrations find the partner by it.",
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=label("status"),
         choices=PartnerStatus.choices,
         initial=PartnerStatus.PROSPECT,
         help_text="Where the partner starts in its lifecycle.",
     )
     domain = forms.CharField(
-        label="Website domain",
+        label=label("domain"),
         required=False,
         max_length=300,
         help_text="Only the domain, e.g. example.com; international names are fine.",
     )
     phone = forms.CharField(
-        label="Main telephone",
+        label=label("phone"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         help_text="With +country code, or in the partner's country format.",
     )
-    contact_name = forms.CharField(label="Name of contact", required=False, max_length=200)
+    contact_name = forms.CharField(label=label("contact_name"), required=False, max_length=200)
     contact_email = forms.CharField(
-        label="Contact e-mail",
+        label=label("contact_email"),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     contact_phone = forms.CharField(
-        label="Contact phone",
+        label=label("contact_phone"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    street = forms.CharField(label="Street", required=False, max_length=200)
-    city = forms.CharField(label="City", required=False, max_length=100)
-    region = forms.CharField(label="Region", required=False, max_length=100)
-    postal_code = forms.CharField(label="Postal code", required=False, max_length=20)
-    country = forms.ChoiceField(label="Country", required=False)
+    street = forms.CharField(label=label("street"), required=False, max_length=200)
+    city = forms.CharField(label=label("city"), required=False, max_length=100)
+    region = forms.CharField(label=label("region"), required=False, max_length=100)
+    postal_code = forms.CharField(label=label("postal_code"), required=False, max_length=20)
+    country = forms.ChoiceField(label=label("country"), required=False)
     primary_dns = forms.CharField(
-        label="Primary DNS",
+        label=label("primary_dns"),
         required=False,
         max_length=253,
         help_text="Host name or IP address; “Detect” on the partner page can fill it.",
     )
-    secondary_dns = forms.CharField(label="Secondary DNS", required=False, max_length=253)
+    secondary_dns = forms.CharField(label=label("secondary_dns"), required=False, max_length=253)
     products = forms.MultipleChoiceField(
-        label="Products", required=False, widget=forms.CheckboxSelectMultiple
+        label=label("products"), required=False, widget=forms.CheckboxSelectMultiple
     )
     # Empty means the tenant's default policy, as in the API.
-    sla = forms.ChoiceField(label="SLA policy", required=False)
+    sla = forms.ChoiceField(label=label("sla"), required=False)
     channel_manager = forms.ChoiceField(
-        label="Channel manager",
+        label=label("channel_manager"),
         help_text="The partner's single point of contact.",
     )
-    tier = forms.ChoiceField(label="Tier", required=False)
+    tier = forms.ChoiceField(label=label("tier"), required=False)
     tags = forms.CharField(
-        label="Tags",
+        label=label("tags"),
         required=False,
         max_length=1000,
         help_text="Separated by commas, e.g. “cloud, emea”.",
     )
     roles = forms.CharField(
-        label="Roles",
+        label=label("roles"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Empty means the tier's terms apply. Markdown.",
     )
     responsibilities = forms.CharField(
-        label="Responsibilities", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=label("responsibilities"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     benefits = forms.CharField(
-        label="Benefits", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=label("benefits"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label=label("notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args: Any, partner: Partner | None = None, **kwargs: Any) -> None:
         if partner is not None and "initial" not in kwargs:

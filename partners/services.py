@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from prm.accounts.models import STAFF_ROLES, Role, User
 from prm.accounts.services import user_create
+from prm.errors import Errors
 from prm.webhooks.models import WebhookEvent
 from prm.webhooks.services import webhook_emit
 
 from . import dns, policies
+from .fields import EDITABLE_FIELDS, TEXT_FIELDS
 from .models import Contact, Partner, PartnerStatus, PartnerUser, Product, StatusChange, Tier
 from .validators import clean_tags, normalize_dns_server, normalize_domain, parse_phone
 
@@ -35,61 +37,12 @@ ALWAYS_ALLOWED = frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED})
 # Refs that would read as page names under /partners/.
 RESERVED_REFS = frozenset({"new", "import", "export", "reassign", "mine", "tiers"})
 
-TEXT_FIELDS = (
-    "ref",
-    "name",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "contact_name",
-    "contact_email",
-    "roles",
-    "responsibilities",
-    "benefits",
-    "notes",
-)
-EDITABLE_FIELDS = frozenset(
-    {
-        *TEXT_FIELDS,
-        "domain",
-        "country",
-        "phone",
-        "contact_phone",
-        "primary_dns",
-        "secondary_dns",
-        "products",
-        "sla",
-        "channel_manager",
-        "tier",
-        "tags",
-    }
-)
-
 
 def allowed_transitions(status: str) -> list[str]:
     if status == PartnerStatus.TERMINATED:
         return []
     moves = set(TRANSITIONS[status]) | (ALWAYS_ALLOWED - {status})
     return [choice for choice in PartnerStatus.values if choice in moves]
-
-
-class Errors:
-    """Collects messages per field, to raise them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def absorb(self, field: str, error: ValidationError) -> None:
-        for message in error.messages:
-            self.add(field, message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
 
 
 def _resolve_manager(value: Any, errors: Errors) -> User | None:
@@ -212,7 +165,7 @@ def _apply(partner: Partner, fields: Mapping[str, Any], errors: Errors) -> list[
 
 
 def _validate_model(partner: Partner, errors: Errors) -> None:
-    exclude = [name for name in errors.by_field if name != "__all__"]
+    exclude = [name for name in errors if name != "__all__"]
     exclude += (
         ["sla", "channel_manager"]
         if partner.sla_id is None or partner.channel_manager_id is None
@@ -257,7 +210,7 @@ def partner_create(
     products = _apply(partner, fields, errors)
     for required in ("ref", "name"):
         if not getattr(partner, required):
-            errors.by_field.pop(required, None)
+            errors.pop(required, None)
             errors.add(required, "This field is required.")
     _validate_model(partner, errors)
     errors.raise_if_any()
@@ -434,7 +387,7 @@ def _contact_apply(contact: Contact, fields: Mapping[str, Any], errors: Errors) 
         except ValidationError as error:
             errors.absorb("phone", error)
     try:
-        contact.full_clean(exclude=list(errors.by_field))
+        contact.full_clean(exclude=list(errors))
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             for message in messages:

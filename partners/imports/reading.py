@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from partners.models import ImportFormat, PartnerStatus
+from partners.fields import FIELDS
+from partners.models import ImportFormat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bounds checked while a file is read, so that a small file cannot cost minutes and
@@ -35,36 +36,11 @@ MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 PREVIEW_ROWS = 10
 
-# The API's field names (DESIGN.md), in the order of the template.
-COLUMN_HELP: dict[str, str] = {
-    "ref": "Required. The partner's stable key: letters, digits, - and _ (e.g. northwind).",
-    "name": "Required. The business name.",
-    "domain": "Website domain, e.g. northwind.example.",
-    "phone": "Main telephone, e.g. +44 20 7946 0958 (without +, read in the row's country).",
-    "contact_name": "Name of the main contact.",
-    "contact_email": "E-mail of the main contact.",
-    "contact_phone": "Phone of the main contact.",
-    "street": "Street address.",
-    "city": "City.",
-    "region": "Region, state or county.",
-    "postal_code": "Postal code.",
-    "country": "ISO 3166-1 alpha-2 code, e.g. GB.",
-    "primary_dns": "Primary DNS server: host name or IP address.",
-    "secondary_dns": "Secondary DNS server: host name or IP address.",
-    "products": "Product SKUs, separated by ; or ,.",
-    "sla": "SLA policy slug; empty means the default policy.",
-    "channel_manager": "E-mail of a manager or administrator; empty means you.",
-    "tier": "Tier slug.",
-    "status": f"One of {', '.join(PartnerStatus.values)}; empty means prospect.",
-    "tags": "Tags, separated by ; or ,.",
-    "notes": "Notes.",
-    "roles": "The partner's roles, when they differ from its tier's.",
-    "responsibilities": "Its responsibilities, when they differ from its tier's.",
-    "benefits": "Its benefits, when they differ from its tier's.",
-}
+# The API's field names (DESIGN.md), in the order of the template (partners.fields).
+COLUMN_HELP: dict[str, str] = {field.name: field.help for field in FIELDS}
 COLUMNS = tuple(COLUMN_HELP)
-REQUIRED_COLUMNS = ("ref", "name")
-LIST_COLUMNS = frozenset({"products", "tags"})
+REQUIRED_COLUMNS = tuple(field.name for field in FIELDS if field.required)
+LIST_COLUMNS = frozenset(field.name for field in FIELDS if field.listed)
 
 
 class ImportFileError(Exception):
