@@ -116,9 +116,9 @@ def dashboard(
     the period per day/week/month): the scorecard, breakdowns by tier, country,
     product and sales channel, and the leaderboard (the console adds the SLA breaches).
 
-    The same numbers as figures() and leaderboard() over partner_metrics() rows (the
-    CSV export's path), computed from one tuple of sums per partner: derived metrics
-    only for the groups and the leaderboard rows shown."""
+    The same numbers as scorecard.figures() and leaderboard() over partner_metrics()
+    rows (the CSV export's path), computed from one tuple of sums per partner: derived
+    metrics only for the groups and the leaderboard rows shown."""
     sums = metrics.partner_sums(partners=partners, period=period)
     people, rows, groups = _partner_groups(partners, sums)
     current_totals = metrics.totals(partners=partners, period=period, sums=rows)

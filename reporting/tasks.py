@@ -15,8 +15,11 @@ from prm.breaker import BrokerUnavailable, broker_call
 from prm.celery import app
 from prm.tenancy.clock import tenant_today
 from prm.tenancy.db import current_schema
+from prm.webhooks.models import WebhookEvent
+from prm.webhooks.services import webhook_emit
 
 from . import rollups
+from .metrics import freshness
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +76,6 @@ def _announce_metrics_updated() -> None:
 
 @app.task(name="reporting.announce_metrics_updated")
 def announce_metrics_updated() -> int:
-    from prm.webhooks.models import WebhookEvent
-    from prm.webhooks.services import webhook_emit
-
-    from .metrics import freshness
-
     cache.delete(f"reporting:metrics-announce:{current_schema()}")
     return webhook_emit(event=WebhookEvent.METRICS_UPDATED, data=freshness())
 
