@@ -1,6 +1,6 @@
 """The partner's fields, once: their names (the API's, the import's and the
 export's, DESIGN.md), the labels people read, the import template's help, how the
-services take each, and who may change it.
+services take each, who may change it and whether the list's export has it.
 
 The services, the staff form and the import read this; partners.api keeps its
 serializers' explicit fields (their order is the API document's), which a test holds
@@ -40,6 +40,8 @@ class PartnerField:
     partner_edits: bool = False
     # A list in files: values separated by ; or ,.
     listed: bool = False
+    # A column of the list's CSV/XLSX export (the programme terms and notes are not).
+    exported: bool = True
 
 
 FIELDS: tuple[PartnerField, ...] = (
@@ -118,14 +120,25 @@ FIELDS: tuple[PartnerField, ...] = (
         Kind.STATUS,
     ),
     PartnerField("tags", "Tags", "Tags, separated by ; or ,.", Kind.TAGS, listed=True),
-    PartnerField("notes", "Notes", "Notes."),
-    PartnerField("roles", "Roles", "The partner's roles, when they differ from its tier's."),
+    PartnerField("notes", "Notes", "Notes.", exported=False),
+    PartnerField(
+        "roles",
+        "Roles",
+        "The partner's roles, when they differ from its tier's.",
+        exported=False,
+    ),
     PartnerField(
         "responsibilities",
         "Responsibilities",
         "Its responsibilities, when they differ from its tier's.",
+        exported=False,
     ),
-    PartnerField("benefits", "Benefits", "Its benefits, when they differ from its tier's."),
+    PartnerField(
+        "benefits",
+        "Benefits",
+        "Its benefits, when they differ from its tier's.",
+        exported=False,
+    ),
 )
 BY_NAME = {field.name: field for field in FIELDS}
 
@@ -134,6 +147,8 @@ EDITABLE_FIELDS = frozenset(field.name for field in FIELDS if field.kind != Kind
 TEXT_FIELDS = tuple(field.name for field in FIELDS if field.kind == Kind.TEXT)
 # What a partner may correct itself (the portal's profile).
 PARTNER_EDITABLE_FIELDS = tuple(field.name for field in FIELDS if field.partner_edits)
+# The columns of the list's export, in the API's order.
+EXPORT_FIELDS = tuple(field.name for field in FIELDS if field.exported)
 
 
 def label(name: str) -> str:
