@@ -126,11 +126,6 @@ def partner_only(partner: Partner) -> QuerySet[Partner]:
     return Partner.objects.filter(pk=partner.pk)
 
 
-def sla_policy_default() -> Any:
-    """The tenant's default SLA policy (a new partner's), or None."""
-    return _related_model("sla")._default_manager.filter(is_default=True).first()
-
-
 def related_names(*, field: str, ids: set[Any]) -> dict[Any, str]:
     """The names of the rows a partner's foreign key `field` pointed to (by id), for
     the audit history; a row deleted since is missing."""

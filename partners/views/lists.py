@@ -17,34 +17,12 @@ from prm.tenancy.clock import tenant_today
 from prm.web.access import staff_required
 
 from .. import selectors, services
+from ..fields import EXPORT_FIELDS
 from ..filters import PartnerFilter
 from ..forms import SORTS, PartnerListForm, ReassignForm
 from ..models import Partner, PartnerStatus
 from .common import acting_user, query_string, reverse_or_none, safe_next
 
-# Columns of the export: the API's field names, in the API's order.
-EXPORT_COLUMNS = (
-    "ref",
-    "name",
-    "domain",
-    "phone",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "primary_dns",
-    "secondary_dns",
-    "products",
-    "sla",
-    "channel_manager",
-    "tier",
-    "status",
-    "tags",
-)
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -170,7 +148,7 @@ def _export_row(partner: Partner) -> list[str]:
         "status": partner.status,
         "tags": ";".join(partner.tags),
     }
-    return [spreadsheet_cell(values[column]) for column in EXPORT_COLUMNS]
+    return [spreadsheet_cell(values[column]) for column in EXPORT_FIELDS]
 
 
 @staff_required
@@ -182,7 +160,7 @@ def partner_export(request: HttpRequest) -> HttpResponse:
             "Choose format=csv or format=xlsx.", status=400, content_type="text/plain"
         )
     partners, _form = _filtered(request, mine=False)
-    dataset = tablib.Dataset(headers=list(EXPORT_COLUMNS), title="Partners")
+    dataset = tablib.Dataset(headers=list(EXPORT_FIELDS), title="Partners")
     for partner in partners.iterator(chunk_size=500):
         dataset.append(_export_row(partner))
     content = dataset.export(file_format)

@@ -15,7 +15,7 @@ from prm.web.access import staff_required
 from prm.web.forms import form_errors_from
 from prm.web.markdown import markdown_to_html
 
-from .. import page_sections, selectors, services
+from .. import page_sections, policies, selectors, services
 from ..forms import PartnerForm, StatusChangeForm, TerminateForm
 from ..models import Partner, PartnerStatus
 from ..validators import display_domain
@@ -44,7 +44,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 
 
 def _default_sla_slug() -> str:
-    policy = selectors.sla_policy_default()
+    policy = policies.directory().default()
     return policy.slug if policy else ""
 
 
