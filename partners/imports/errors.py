@@ -6,13 +6,9 @@ import csv
 import io
 
 from partners.models import ImportJob
+from prm.spreadsheets import spreadsheet_cell
 
 from .selectors import import_job_error_lines
-
-
-def _spreadsheet_safe(value: str) -> str:
-    # A cell starting with one of these is a formula to Excel (CSV injection).
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def import_job_error_report(*, job: ImportJob) -> str:
@@ -22,6 +18,6 @@ def import_job_error_report(*, job: ImportJob) -> str:
     writer.writerow(["row", "ref", "field", "message"])
     for line in import_job_error_lines(job=job):
         writer.writerow(
-            [line.row, _spreadsheet_safe(line.ref), line.field, _spreadsheet_safe(line.message)]
+            [line.row, spreadsheet_cell(line.ref), line.field, spreadsheet_cell(line.message)]
         )
     return output.getvalue()

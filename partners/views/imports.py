@@ -16,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from prm.web.access import staff_required
 from prm.web.body_limits import body_limit
+from prm.web.forms import form_errors_from
 
-from .forms_import import ImportUploadForm
-from .imports.errors import import_job_error_report
-from .imports.reading import COLUMN_HELP, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_template_csv
-from .imports.selectors import import_job_error_lines, import_job_get, import_job_list
-from .imports.services import import_job_create, import_job_start
-from .models import ImportJob
+from ..forms_import import ImportUploadForm
+from ..imports.errors import import_job_error_report
+from ..imports.reading import COLUMN_HELP, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_template_csv
+from ..imports.selectors import import_job_error_lines, import_job_get, import_job_list
+from ..imports.services import import_job_create, import_job_start
+from ..models import ImportJob
 
 RECENT_JOBS = 20
 # Room around the file in an upload: the form's other fields and the multipart framing.
@@ -72,9 +73,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
             )
         except ValidationError as error:
-            for name, field_messages in error.message_dict.items():
-                for message in field_messages:
-                    form.add_error(name if name in form.fields else None, message)
+            form_errors_from(form, error)
         else:
             return redirect("partner_import:job", job_id=job.public_id)
     return render(
