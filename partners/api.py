@@ -396,7 +396,7 @@ class TierViewSet(viewsets.ModelViewSet):
     ordering_fields = ["rank", "name"]
 
     def get_queryset(self) -> QuerySet[Tier]:
-        return Tier.objects.all()
+        return selectors.tier_all()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = TierSerializer(data=request.data)

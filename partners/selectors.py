@@ -54,6 +54,11 @@ def tier_list() -> QuerySet[Tier]:
     return Tier.objects.annotate(partner_count=Count("partners"))
 
 
+def tier_all() -> QuerySet[Tier]:
+    """Every tier, for the API (which counts no partners)."""
+    return Tier.objects.all()
+
+
 def channel_manager_list() -> QuerySet[User]:
     return User.objects.filter(role__in=[Role.ADMIN, Role.MANAGER], is_active=True).order_by(
         "full_name", "email"

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
+from partners.fields import label
 from partners.models import Partner
 from slas.models import RequestKind
 
@@ -16,38 +17,38 @@ from .services import PROFILE_FIELDS
 
 
 class ProfileForm(forms.Form):
-    contact_name = forms.CharField(label="Name of contact", required=False, max_length=200)
+    contact_name = forms.CharField(label=label("contact_name"), required=False, max_length=200)
     contact_email = forms.CharField(
-        label="Contact e-mail",
+        label=label("contact_email"),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     contact_phone = forms.CharField(
-        label="Contact phone",
+        label=label("contact_phone"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         help_text="With +country code, or in your country's format.",
     )
     phone = forms.CharField(
-        label="Main telephone",
+        label=label("phone"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    street = forms.CharField(label="Street", required=False, max_length=200)
-    city = forms.CharField(label="City", required=False, max_length=100)
-    region = forms.CharField(label="Region", required=False, max_length=100)
-    postal_code = forms.CharField(label="Postal code", required=False, max_length=20)
-    country = forms.ChoiceField(label="Country", required=False)
+    street = forms.CharField(label=label("street"), required=False, max_length=200)
+    city = forms.CharField(label=label("city"), required=False, max_length=100)
+    region = forms.CharField(label=label("region"), required=False, max_length=100)
+    postal_code = forms.CharField(label=label("postal_code"), required=False, max_length=20)
+    country = forms.ChoiceField(label=label("country"), required=False)
     primary_dns = forms.CharField(
-        label="Primary DNS",
+        label=label("primary_dns"),
         required=False,
         max_length=253,
         help_text="Host name or IP address of your domain's first name server.",
     )
-    secondary_dns = forms.CharField(label="Secondary DNS", required=False, max_length=253)
+    secondary_dns = forms.CharField(label=label("secondary_dns"), required=False, max_length=253)
 
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
         kwargs.setdefault("initial", profile_initial(partner))

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from partners.fields import PARTNER_EDITABLE_FIELDS
 from partners.models import Partner
 from partners.services import partner_update
 from prm.accounts.models import User
@@ -26,19 +27,8 @@ from .selectors import portal_partner
 # What a partner may correct itself: how to reach it, where it is, its name servers.
 # Everything else (ref, name, domain, status, tier, channel manager, SLA, products,
 # terms, notes, tags) is the vendor's and changes only through staff.
-PROFILE_FIELDS = (
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "phone",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "primary_dns",
-    "secondary_dns",
-)
+# What a partner user may change of its own record (the field spec says).
+PROFILE_FIELDS = PARTNER_EDITABLE_FIELDS
 
 
 def portal_profile_update(*, user: User, **fields: Any) -> Partner:
