@@ -9,10 +9,12 @@ to this list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from .models import PartnerStatus
+from .models import Partner, PartnerStatus
 
 
 class Kind(StrEnum):
@@ -153,3 +155,31 @@ EXPORT_FIELDS = tuple(field.name for field in FIELDS if field.exported)
 
 def label(name: str) -> str:
     return BY_NAME[name].label
+
+
+def value_of(partner: Partner, name: str, *, in_file: bool = False) -> Any:
+    """The partner's value of field `name` as people edit it in a form (phones in
+    international format, products a list of SKUs, tags joined with ", "), or, with
+    `in_file`, as a cell of a file (phones in E.164, lists joined with ";")."""
+    field = BY_NAME[name]
+    value = getattr(partner, name)
+    if field.kind == Kind.PHONE:
+        return (str(value) if in_file else value.as_international) if value else ""
+    if field.kind == Kind.COUNTRY:
+        return str(value or "")
+    if field.kind == Kind.TAGS:
+        return (";" if in_file else ", ").join(value)
+    if name == "products":
+        skus = [product.sku for product in value.all()]
+        return ";".join(skus) if in_file else skus
+    if field.kind == Kind.REFERENCE:
+        return REFERENCE_KEYS[name](value) if value else ""
+    return value
+
+
+# The key a file or form names a related row by (the API's: DESIGN.md).
+REFERENCE_KEYS: dict[str, Callable[[Any], str]] = {
+    "sla": lambda policy: policy.slug,
+    "channel_manager": lambda user: user.email,
+    "tier": lambda tier: tier.slug,
+}

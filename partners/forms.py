@@ -13,7 +13,7 @@ from django import forms
 from django_countries import countries
 
 from . import policies, selectors
-from .fields import label
+from .fields import EDITABLE_FIELDS, label, value_of
 from .models import ContactRole, Partner, PartnerStatus
 from .services import RESERVED_REFS
 
@@ -232,31 +232,8 @@ class PartnerForm(forms.Form):
 
 
 def initial_from(partner: Partner) -> dict[str, Any]:
-    return {
-        "name": partner.name,
-        "ref": partner.ref,
-        "domain": partner.domain,
-        "phone": partner.phone.as_international if partner.phone else "",
-        "contact_name": partner.contact_name,
-        "contact_email": partner.contact_email,
-        "contact_phone": partner.contact_phone.as_international if partner.contact_phone else "",
-        "street": partner.street,
-        "city": partner.city,
-        "region": partner.region,
-        "postal_code": partner.postal_code,
-        "country": str(partner.country or ""),
-        "primary_dns": partner.primary_dns,
-        "secondary_dns": partner.secondary_dns,
-        "products": [product.sku for product in partner.products.all()],
-        "sla": partner.sla.slug,
-        "channel_manager": partner.channel_manager.email,
-        "tier": partner.tier.slug if partner.tier else "",
-        "tags": ", ".join(partner.tags),
-        "roles": partner.roles,
-        "responsibilities": partner.responsibilities,
-        "benefits": partner.benefits,
-        "notes": partner.notes,
-    }
+    """The staff form's starting values: every field it edits, as the form shows it."""
+    return {name: value_of(partner, name) for name in EDITABLE_FIELDS}
 
 
 class StatusChangeForm(forms.Form):

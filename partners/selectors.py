@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, Prefetch, QuerySet
 
 from prm.accounts.models import Role, User
+from prm.web.markdown import markdown_to_html
 
 from .models import Contact, Partner, PartnerStatus, Product, StatusChange, Tier
 
@@ -142,3 +143,23 @@ def _related_model(field: str) -> type[models.Model]:
     # The model a partner's foreign key points to, known to the registry by the field
     # alone (the SLA policy is a higher app's, which partners does not import).
     return cast(type[models.Model], Partner._meta.get_field(field).related_model)
+
+
+TERMS = ("roles", "responsibilities", "benefits")
+
+
+def programme_terms(
+    *, partner: Partner, labels: dict[str, str], own_source: str
+) -> list[dict[str, Any]]:
+    """The partner's roles, responsibilities and benefits, each its own where set, else
+    its tier's programme terms, rendered from Markdown and sanitised; `source` says
+    whose they are (`own_source` for the partner's own, "tier", or "" for none)."""
+    return [
+        {
+            "field": field,
+            "label": labels[field],
+            "html": markdown_to_html(getattr(partner, f"effective_{field}")),
+            "source": own_source if getattr(partner, field) else ("tier" if partner.tier else ""),
+        }
+        for field in TERMS
+    ]

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
-from partners.fields import label
+from partners.fields import label, value_of
 from partners.models import Partner
 from slas.models import RequestKind
 
@@ -65,19 +65,7 @@ class ProfileForm(forms.Form):
 
 
 def profile_initial(partner: Partner) -> dict[str, Any]:
-    return {
-        "contact_name": partner.contact_name,
-        "contact_email": partner.contact_email,
-        "contact_phone": partner.contact_phone.as_international if partner.contact_phone else "",
-        "phone": partner.phone.as_international if partner.phone else "",
-        "street": partner.street,
-        "city": partner.city,
-        "region": partner.region,
-        "postal_code": partner.postal_code,
-        "country": str(partner.country or ""),
-        "primary_dns": partner.primary_dns,
-        "secondary_dns": partner.secondary_dns,
-    }
+    return {name: value_of(partner, name) for name in PROFILE_FIELDS}
 
 
 class RequestForm(forms.Form):

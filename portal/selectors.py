@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from partners.models import Partner
-from partners.selectors import partner_list_for_user
+from partners.selectors import partner_list_for_user, programme_terms
 from prm.web.markdown import markdown_to_html
 from reporting.models import Call, Lead, Order
 from slas.models import PartnerRequest
@@ -103,23 +103,15 @@ def markdown_html(text: str) -> str:
 def portal_terms(*, user: Any) -> list[dict[str, Any]]:
     """The partner's roles, responsibilities and benefits: its own where set, else its
     tier's programme terms."""
-    partner = portal_partner(user=user)
-    terms = []
-    for field, label in (
-        ("roles", "Your role"),
-        ("responsibilities", "Your responsibilities"),
-        ("benefits", "Your benefits"),
-    ):
-        own = getattr(partner, field)
-        terms.append(
-            {
-                "field": field,
-                "label": label,
-                "html": markdown_html(getattr(partner, f"effective_{field}")),
-                "source": "agreed for you" if own else ("tier" if partner.tier else ""),
-            }
-        )
-    return terms
+    return programme_terms(
+        partner=portal_partner(user=user),
+        labels={
+            "roles": "Your role",
+            "responsibilities": "Your responsibilities",
+            "benefits": "Your benefits",
+        },
+        own_source="agreed for you",
+    )
 
 
 def portal_sla(*, user: Any, now: datetime | None = None) -> dict[str, Any]:

@@ -13,24 +13,12 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django_tenants.utils import tenant_context
 
+from prm.spreadsheets import spreadsheet_cell
 from prm.tenancy.db import tenant_connection
 
 from .kinds import KINDS
 
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-SIGNED_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if FORMULA_START.match(text) and not SIGNED_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def safe_filename(request: HttpRequest, table: str, period: Any) -> str:
@@ -68,7 +56,7 @@ def csv_response(
         with tenant_context(tenant):
             yield writer.writerow(header)
             for row in rows:
-                yield writer.writerow([cell(value) for value in row])
+                yield writer.writerow([spreadsheet_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -17,7 +17,7 @@ from prm.tenancy.clock import tenant_today
 from prm.web.access import staff_required
 
 from .. import selectors, services
-from ..fields import EXPORT_FIELDS
+from ..fields import EXPORT_FIELDS, value_of
 from ..filters import PartnerFilter
 from ..forms import SORTS, PartnerListForm, ReassignForm
 from ..models import Partner, PartnerStatus
@@ -126,29 +126,7 @@ def partner_list_mine(request: HttpRequest) -> HttpResponse:
 
 
 def _export_row(partner: Partner) -> list[str]:
-    values = {
-        "ref": partner.ref,
-        "name": partner.name,
-        "domain": partner.domain,
-        "phone": str(partner.phone or ""),
-        "contact_name": partner.contact_name,
-        "contact_email": partner.contact_email,
-        "contact_phone": str(partner.contact_phone or ""),
-        "street": partner.street,
-        "city": partner.city,
-        "region": partner.region,
-        "postal_code": partner.postal_code,
-        "country": str(partner.country or ""),
-        "primary_dns": partner.primary_dns,
-        "secondary_dns": partner.secondary_dns,
-        "products": ";".join(product.sku for product in partner.products.all()),
-        "sla": partner.sla.slug,
-        "channel_manager": partner.channel_manager.email,
-        "tier": partner.tier.slug if partner.tier else "",
-        "status": partner.status,
-        "tags": ";".join(partner.tags),
-    }
-    return [spreadsheet_cell(values[column]) for column in EXPORT_FIELDS]
+    return [spreadsheet_cell(value_of(partner, name, in_file=True)) for name in EXPORT_FIELDS]
 
 
 @staff_required

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 
 from prm.web.access import staff_required
 from prm.web.forms import form_errors_from
-from prm.web.markdown import markdown_to_html
 
 from .. import page_sections, policies, selectors, services
 from ..forms import PartnerForm, StatusChangeForm, TerminateForm
@@ -68,21 +67,15 @@ def partner_edit(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _terms(partner: Partner) -> list[dict[str, Any]]:
-    terms = []
-    for field, label in (
-        ("roles", "Roles"),
-        ("responsibilities", "Responsibilities"),
-        ("benefits", "Benefits"),
-    ):
-        own = getattr(partner, field)
-        terms.append(
-            {
-                "label": label,
-                "html": markdown_to_html(getattr(partner, f"effective_{field}")),
-                "source": "this partner" if own else ("tier" if partner.tier else ""),
-            }
-        )
-    return terms
+    return selectors.programme_terms(
+        partner=partner,
+        labels={
+            "roles": "Roles",
+            "responsibilities": "Responsibilities",
+            "benefits": "Benefits",
+        },
+        own_source="this partner",
+    )
 
 
 @staff_required

@@ -21,8 +21,6 @@ from .. import selectors, services
 from ..forms import TierForm
 from ..models import Tier
 
-TERMS = ("roles", "responsibilities", "benefits")
-
 
 def _actor(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # an access decorator let a signed-in user in
@@ -36,7 +34,10 @@ def _tier_or_404(slug: str) -> Tier:
 @staff_required
 def tier_list(request: HttpRequest) -> HttpResponse:
     tiers = [
-        {"tier": tier, "terms": {term: markdown_to_html(getattr(tier, term)) for term in TERMS}}
+        {
+            "tier": tier,
+            "terms": {term: markdown_to_html(getattr(tier, term)) for term in selectors.TERMS},
+        }
         for tier in selectors.tier_list()
     ]
     return render(request, "partners/tiers.html", {"tiers": tiers})

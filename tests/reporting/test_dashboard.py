@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import Partner, StatusChange
 from partners.services import partner_transition, tier_create
 from prm.accounts.models import Role
-from reporting.exports import cell
+from prm.spreadsheets import spreadsheet_cell as cell
 from reporting.forms import PeriodForm
 from reporting.metrics import Period
 from reporting.scorecard import (
