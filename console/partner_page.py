@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from partners import page_sections
 from partners.models import Partner
@@ -47,8 +47,4 @@ def performance(request: HttpRequest, partner: Partner) -> dict[str, Any]:
 @page_sections.register
 def service_levels(request: HttpRequest, partner: Partner) -> dict[str, Any]:
     """The partner's effective SLA, its open requests and compliance."""
-    try:
-        sla_list_url: str | None = reverse("slas:list")
-    except NoReverseMatch:
-        sla_list_url = None
-    return {"sla_list_url": sla_list_url, "sla_panel": partner_sla_panel(partner=partner)}
+    return {"sla_panel": partner_sla_panel(partner=partner)}

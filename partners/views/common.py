@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, QueryDict
-from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from prm.accounts.models import User
@@ -26,14 +25,6 @@ def partner_or_404(request: HttpRequest, ref: str) -> Partner:
         return selectors.partner_get_for_user(user=request.user, ref=ref)
     except Partner.DoesNotExist as error:
         raise Http404("There is no such partner.") from error
-
-
-def reverse_or_none(name: str) -> str | None:
-    # Pages of apps still being built (the import flow) may not be mounted yet.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 def query_string(data: QueryDict, **changes: Any) -> str:

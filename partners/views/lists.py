@@ -21,7 +21,7 @@ from ..fields import EXPORT_FIELDS, value_of
 from ..filters import PartnerFilter
 from ..forms import SORTS, PartnerListForm, ReassignForm
 from ..models import Partner, PartnerStatus
-from .common import acting_user, query_string, reverse_or_none, safe_next
+from .common import acting_user, query_string, safe_next
 
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -102,7 +102,7 @@ def _partner_list_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
             "export_csv_url": reverse("partners:export") + query_string(export_query, format="csv"),
             "export_xlsx_url": reverse("partners:export")
             + query_string(export_query, format="xlsx"),
-            "import_url": reverse_or_none("partner_import:start"),
+            "import_url": reverse("partner_import:start"),
             "reassign_form": ReassignForm(initial={"next": request.get_full_path()}),
             "filtered": any(
                 request.GET.get(key)
