@@ -56,7 +56,8 @@ class PrmTask(TenantTask):
         from prm.tenancy.clock import tenant_zone
         from prm.tenancy.db import current_schema
 
-        if not self.platform_task and current_schema() == get_public_schema_name():
+        schema = current_schema()
+        if not self.platform_task and schema == get_public_schema_name():
             raise PublicSchemaRefused(
                 f"{self.name} is a tenant task and was queued without a tenant; "
                 "queue it inside tenant_context() or through prm.tenancy.tasks.dispatch."
@@ -67,13 +68,9 @@ class PrmTask(TenantTask):
             task_id = self.request.id
             if task_id is None or self.request.is_eager or self.request.called_directly:
                 return super().__call__(*args, **kwargs)
-            return self._run_by_worker(task_id, args, kwargs)
+            return self._run_by_worker(task_id, schema, args, kwargs)
 
-    def _run_by_worker(self, task_id: str, args: Any, kwargs: Any) -> Any:
-        # lazy: this module loads with the package prm, before the settings and the app
-        # registry; django-tenants' backend, under prm.tenancy.db, imports models.
-        from prm.tenancy.db import current_schema
-
+    def _run_by_worker(self, task_id: str, schema: str, args: Any, kwargs: Any) -> Any:
         deliveries = fairness.delivery_count(task_id=task_id)
         if deliveries > fairness.max_deliveries():
             logger.error(
@@ -84,7 +81,7 @@ class PrmTask(TenantTask):
             )
             fairness.delivery_forget(task_id=task_id)
             return self.gave_up(*args, **kwargs)
-        queue, schema = fairness.queue_of(self.name), current_schema()
+        queue = fairness.queue_of(self.name)
         try:
             if queue and not fairness.share_acquire(queue=queue, schema=schema, task_id=task_id):
                 # Back to the end of the queue, so another tenant's work runs meanwhile.

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus, StatusChange
-from prm.tenancy.db import current_time_zone
+from prm.tenancy.clock import tenant_zone
 
 from .models import DailyRollup, PendingRollup, RollupState, Span, SpanRollup, TotalRollup
 from .rollups import COMPONENTS, cover, span_start
@@ -42,7 +41,7 @@ class Period:
     def moments(self) -> tuple[datetime, datetime]:
         """The period as [start, end) instants: its first day's midnight and the
         midnight after its last day, in the tenant's time zone."""
-        zone = ZoneInfo(current_time_zone())
+        zone = tenant_zone()
         return (
             datetime.combine(self.start, time.min, tzinfo=zone),
             datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
@@ -388,7 +387,7 @@ def totals(
     if partners is None or period is None:
         return {**summed, **derive(summed)}
     inventory = summed.pop("inventory_listed")
-    with timezone.override(current_time_zone()):
+    with timezone.override(tenant_zone()):
         values = _summary(summed, partners_sold, partners=partners, period=period)
     values["inventory_listed"] = inventory
     return values
