@@ -23,3 +23,15 @@ def current_time_zone() -> str:
     """The time zone of the tenant the connection is set to (its days are days there)."""
     tenant = getattr(connection, "tenant", None)
     return str(getattr(tenant, "time_zone", None) or "UTC")
+
+
+def current_currency() -> str:
+    """The ISO 4217 code of the currency of the tenant the connection is set to."""
+    tenant = getattr(connection, "tenant", None)
+    return str(getattr(tenant, "currency", None) or "USD")
+
+
+def current_locale() -> str:
+    """The locale in which the tenant the connection is set to reads numbers and dates."""
+    tenant = getattr(connection, "tenant", None)
+    return str(getattr(tenant, "locale", None) or "en_US")

@@ -49,6 +49,9 @@ class Tenant(TenantMixin):
     is_template = models.BooleanField(default=False)
     time_zone = models.CharField(max_length=64, default="UTC")
     currency = models.CharField(max_length=3, default="USD")
+    # How its numbers, money and dates are written for people (a CLDR locale, e.g.
+    # "en_US", "de_DE"); prm.web.formats reads it.
+    locale = models.CharField(max_length=16, default="en_US")
     # Requests a minute for each of the tenant's API keys that has no limit of its own;
     # None: the platform's PRM_API_RATE_PER_KEY.
     api_rate_limit = models.PositiveIntegerField(null=True, blank=True)
