@@ -274,6 +274,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"prm@{PRM_BASE_DOMAI
 # --- internationalisation -----------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+# Django's fallback date formats match prm.web.formats' (prm/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["prm.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -83,3 +83,13 @@ def test_the_template_filters(tenant_reads: Any) -> None:
         "{{ n|number:2 }} {{ rate|percent }} {{ when|day }}"
     ).render(Context({"amount": "3825", "n": 45900, "rate": 0.5, "when": date(2026, 1, 2)}))
     assert rendered == "$3,825.00 €3,825.00 45,900 45,900.00 50% Jan 2, 2026"
+
+
+def test_a_date_shown_without_a_filter_reads_as_the_filters_write_it() -> None:
+    # given a day and a moment a template shows as they are
+    rendered = Template("{{ when }} / {{ moment }}").render(
+        Context({"when": date(2026, 12, 2), "moment": datetime(2026, 12, 2, 14, 43)})
+    )
+
+    # then they read like |day and |moment (not Django's "Dec. 2, 2026, 2:43 p.m.")
+    assert rendered == "Dec 2, 2026 / Dec 2, 2026, 2:43 PM"
