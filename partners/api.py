@@ -329,7 +329,24 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"sku": {"validators": []}}
 
 
+PRODUCT_RULE = (
+    "Reading is open to vendor staff and to API keys with the read scope. Creating, "
+    "changing and deleting products are the tenant administrator's: a signed-in "
+    "administrator, or an API key with the write scope. Channel managers get 403. A "
+    "product that partners offer, or that orders or inventory name, is not deleted (409): "
+    "retire it instead with `is_active: false`."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(description=PRODUCT_RULE),
+    create=extend_schema(description=PRODUCT_RULE),
+    update=extend_schema(description=PRODUCT_RULE),
+    partial_update=extend_schema(description=PRODUCT_RULE),
+    destroy=extend_schema(description=PRODUCT_RULE),
+)
 class ProductViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsStaffOrScopedKey, ProgrammeWrites]
     serializer_class = ProductSerializer
     lookup_field = "sku"
     lookup_value_regex = SLUG_REGEX
@@ -353,6 +370,10 @@ class ProductViewSet(viewsets.ModelViewSet):
             product=self.get_object(), actor=acting_user(request), **data.validated_data
         )
         return Response(ProductSerializer(product).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.product_delete(product=self.get_object(), actor=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_serializer(examples=examples.TIER_EXAMPLES)

@@ -51,6 +51,14 @@ def product_list() -> QuerySet[Product]:
     return Product.objects.all()
 
 
+def product_list_with_usage() -> QuerySet[Product]:
+    """Every product, offered ones first, each with how many partners offer it
+    (`partner_count`), for the products page."""
+    return Product.objects.annotate(partner_count=Count("partners")).order_by(
+        "-is_active", "name", "sku"
+    )
+
+
 def tier_list() -> QuerySet[Tier]:
     return Tier.objects.annotate(partner_count=Count("partners"))
 

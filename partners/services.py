@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import ProtectedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from prm.accounts.models import STAFF_ROLES, Role, User
@@ -35,7 +37,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 ALWAYS_ALLOWED = frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED})
 
 # Refs that would read as page names under /partners/.
-RESERVED_REFS = frozenset({"new", "import", "export", "reassign", "mine", "tiers"})
+RESERVED_REFS = frozenset({"new", "import", "export", "reassign", "mine", "tiers", "products"})
 
 
 def allowed_transitions(status: str) -> list[str]:
@@ -442,6 +444,43 @@ def product_create(*, actor: User | None, **fields: Any) -> Product:
 
 def product_update(*, product: Product, actor: User | None, **fields: Any) -> Product:
     return _simple_save(product, fields, PRODUCT_FIELDS, actor)
+
+
+class ProductInUse(ProtectedError):
+    """A product that partners offer or that activity on record names: it cannot be
+    deleted, only retired. A ProtectedError, so the API answers 409 as for any object
+    still in use; `message` is the sentence for people."""
+
+    def __init__(self, product: Product, used_by: Iterable[Any], partners: int, records: bool):
+        uses = []
+        if partners:
+            uses.append(f"{partners} partner{' offers' if partners == 1 else 's offer'} it")
+        if records:
+            uses.append("orders or inventory on record name it")
+        self.message = (
+            f"“{product.name}” cannot be deleted: {' and '.join(uses)}. Retire it instead: "
+            "it then stays on those records but is no longer offered for new partners."
+        )
+        super().__init__(self.message, set(used_by))
+
+
+def product_delete(*, product: Product, actor: User | None) -> None:
+    """Remove a product nothing refers to. One that partners offer, or that orders or
+    inventory name (their foreign keys protect it), is refused with ProductInUse and
+    stays as it was; the records come first in what it names, as Django's own
+    ProtectedError would."""
+    collector = Collector(using=DEFAULT_DB_ALIAS, origin=product)
+    try:
+        collector.collect([product])
+        records: set[Any] = set()
+    except ProtectedError as error:
+        records = set(error.protected_objects)
+    partners = product.partners.count()
+    if records or partners:
+        raise ProductInUse(product, records or product.partners.all(), partners, bool(records))
+    with transaction.atomic():
+        product._history_user = actor  # type: ignore[attr-defined]
+        product.delete()
 
 
 def tier_create(*, actor: User | None, **fields: Any) -> Tier:

@@ -1,10 +1,10 @@
 """Browser pages of the registry, under /partners/. The page names used here ("new",
-"export", "reassign", "mine", "tiers") are refs the services refuse, so no partner
-hides them."""
+"export", "reassign", "mine", "tiers", "products") are refs the services refuse, so no
+partner hides them."""
 
 from django.urls import path
 
-from .views import contacts, dns, lists, pages, tiers
+from .views import contacts, dns, lists, pages, products, tiers
 
 app_name = "partners"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("tiers/new/", tiers.tier_new, name="tier_new"),
     path("tiers/<slug:slug>/edit/", tiers.tier_edit, name="tier_edit"),
     path("tiers/<slug:slug>/delete/", tiers.tier_delete, name="tier_delete"),
+    path("products/", products.product_list, name="products"),
+    path("products/new/", products.product_new, name="product_new"),
+    path("products/<slug:sku>/edit/", products.product_edit, name="product_edit"),
+    path("products/<slug:sku>/retire/", products.product_retire, name="product_retire"),
+    path("products/<slug:sku>/delete/", products.product_delete, name="product_delete"),
     path("<slug:ref>/", pages.partner_detail, name="detail"),
     path("<slug:ref>/edit/", pages.partner_edit, name="edit"),
     path("<slug:ref>/status/", pages.partner_status, name="status"),

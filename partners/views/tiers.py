@@ -18,7 +18,7 @@ from prm.web.forms import form_errors_from
 from prm.web.markdown import markdown_to_html
 
 from .. import selectors, services
-from ..forms import TierForm
+from ..forms_programme import TierPageForm
 from ..models import Tier
 
 
@@ -45,7 +45,7 @@ def tier_list(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, tier: Tier | None) -> HttpResponse:
     initial = {field: getattr(tier, field) for field in services.TIER_FIELDS} if tier else {}
-    form = TierForm(request.POST or None, initial=initial)
+    form = TierPageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

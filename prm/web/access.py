@@ -64,9 +64,10 @@ partner_required = _role_required(lambda user: user.is_partner_user)
 # cannot allow what another refuses.
 
 PROGRAMME_REFUSAL = (
-    "SLA policies, the default policy and partner tiers are the tenant administrator's: "
-    "only an administrator (or an API key with the write scope, which only administrators "
-    "issue) may create or change them. Ask an administrator to make this change."
+    "SLA policies, the default policy and partner tiers are the tenant administrator's, "
+    "and so are the products and the organisation's settings: only an administrator (or "
+    "an API key with the write scope, which only administrators issue) may create or "
+    "change them. Ask an administrator to make this change."
 )
 PARTNER_TARGETS_REFUSAL = (
     "Only the partner's channel manager or a tenant administrator may set its own SLA "
@@ -76,7 +77,8 @@ PARTNER_TARGETS_REFUSAL = (
 
 def may_configure_programme(user: Any) -> bool:
     """SLA policies (create, change targets, make one the default; every change is a
-    version) and partner tiers (create, change, delete, their programme terms).
+    version), partner tiers (create, change, delete, their programme terms), products
+    and the organisation's settings (name, time zone, currency, locale).
 
     The tenant administrator's. An API key's service user counts too: keys are issued
     only by administrators, and the API checks the key's write scope for every change,

@@ -824,7 +824,7 @@ def test_dns_actions_only_answer_post(
 def partner_pages(ref: str, contact_id: int) -> list[str]:
     """Every URL of partners/urls.py, taken from the resolver (new pages are included
     the day they are added)."""
-    samples = {"ref": ref, "contact_id": contact_id, "slug": "gold"}
+    samples = {"ref": ref, "contact_id": contact_id, "slug": "gold", "sku": "router-x1"}
     return ["/partners" + endpoint.path for endpoint in endpoints(samples, "partners.urls")]
 
 
@@ -837,6 +837,7 @@ def test_partner_users_are_refused_on_every_registry_page(
         assert own is not None
         contact = contact_create(partner=own, actor=None, name="Own Contact")
         tier_create(actor=None, slug="gold", name="Gold")
+        product_create(actor=None, sku="router-x1", name="Router X1")
     pages = partner_pages(own.ref, contact.pk)
     assert len(pages) >= 18
 
@@ -853,6 +854,7 @@ def test_partner_users_are_refused_on_every_registry_page(
         assert Contact.objects.filter(pk=contact.pk).exists()
         assert Partner.objects.get(pk=own.pk).status == PartnerStatus.PROSPECT
         assert Tier.objects.filter(slug="gold").exists()
+        assert selectors.product_list().filter(sku="router-x1", is_active=True).exists()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client_a: TenantClient) -> None:
