@@ -6,13 +6,15 @@ fixed seed), so every demo tenant looks the same; domains are under the reserved
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import phonenumbers
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from partners.models import ContactRole, PartnerStatus, StatusChange
+from partners.models import Contact, ContactRole, Partner, PartnerStatus, StatusChange
 from partners.services import (
     contact_create,
     partner_create,
@@ -24,6 +26,12 @@ from prm.accounts.models import Role, User
 from prm.accounts.services import user_create
 
 DEMO_PARTNER_REF = "northwind"
+# The mark of the partners the demo created: the reason on each one's "created" audit
+# record. The live activity goes only to them (demo_partners()), never to partners a
+# user creates or imports later, whatever their ref.
+DEMO_MARK = "demo registry"
+# Every demo channel manager signs in with this password (the run command prints them).
+MANAGER_PASSWORD = "Orchard-Manager-2026"  # noqa: S105 (a published demo login, not a secret)
 
 TIERS = [
     (
@@ -252,21 +260,42 @@ def _phone(rng: random.Random, country: str) -> str:
     return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
 
+def extra_managers(domain: str) -> list[tuple[str, str]]:
+    """(e-mail, full name) of the demo's channel managers besides the lead one."""
+    return [(f"{local}@{domain}", name) for local, name in EXTRA_MANAGERS]
+
+
 def _managers(lead_email: str, domain: str) -> list[User]:
     managers = [User.objects.get(email=lead_email)]
-    for local, name in EXTRA_MANAGERS:
-        email = f"{local}@{domain}"
+    for email, name in extra_managers(domain):
         user = User.objects.filter(email=email).first() or user_create(
-            email=email, password=None, role=Role.MANAGER, full_name=name
+            email=email, password=MANAGER_PASSWORD, role=Role.MANAGER, full_name=name
         )
         managers.append(user)
     return managers
 
 
-def registry_seed(*, lead_manager_email: str) -> int:
-    """Create the demo registry in the current tenant; returns the partner count."""
+def demo_partners() -> QuerySet[Partner]:
+    """The partners the demo's registry created (by their mark), whatever became of them."""
+    created = Partner.history.filter(history_type="+", history_change_reason=DEMO_MARK)
+    return Partner.objects.filter(pk__in=created.values("id"))
+
+
+def _date_history(records: Any, since: int, when: datetime) -> int:
+    """Date the audit records written after record `since` at `when` (the demo's
+    story, not the seed's wall clock); returns the newest record's id."""
+    records.filter(history_id__gt=since).update(history_date=when)
+    return int(records.order_by("-history_id").values_list("history_id", flat=True).first() or 0)
+
+
+def registry_seed(*, lead_manager_email: str, now: datetime | None = None) -> int:
+    """Create the demo registry in the current tenant; returns the partner count.
+
+    Each partner joined the registry on a day of the past year: its creation, first
+    status and contacts are dated then, each later status step some weeks after, and
+    its audit history says the same; nothing is dated after `now` (default: now)."""
     rng = random.Random(2026)
-    now = timezone.now()
+    now = now or timezone.now()
     tiers = {
         slug: tier_create(
             actor=None,
@@ -323,21 +352,29 @@ def registry_seed(*, lead_manager_email: str) -> int:
                 2,
             ),
         )
-        # Walk the lifecycle, with the moves spread over the past year.
+        # Walk the lifecycle, with the moves spread over the past year: the partner
+        # joined the registry on `started`, its first status with it.
         started = now - timedelta(days=rng.randint(120, 400))
         step_days = rng.randint(10, 40)
+        history = Partner.history.filter(id=partner.pk)
+        history.filter(history_type="+").update(history_change_reason=DEMO_MARK)
+        last_record = _date_history(history, 0, started)
         StatusChange.objects.filter(partner=partner).update(changed_at=started)
+        changed = started
         for step, status in enumerate(PATH[target], start=1):
             partner_transition(
                 partner=partner, to_status=status, actor=manager, reason="demo history"
             )
+            changed = min(now, started + timedelta(days=step * step_days))
             StatusChange.objects.filter(partner=partner, to_status=status).update(
-                changed_at=min(now, started + timedelta(days=step * step_days))
+                changed_at=changed
             )
+            last_record = _date_history(history, last_record, changed)
+        Partner.objects.filter(pk=partner.pk).update(created_at=started, updated_at=changed)
         roles = [ContactRole.PRIMARY, ContactRole.SALES, ContactRole.TECHNICAL, ContactRole.BILLING]
         for role in roles[: rng.randint(1, 3)]:
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            contact_create(
+            contact = contact_create(
                 partner=partner,
                 actor=None,
                 name=f"{first} {last}",
@@ -351,4 +388,7 @@ def registry_seed(*, lead_manager_email: str) -> int:
                 email=f"{slugify(first)}.{slugify(last)}@{domain}",
                 phone=_phone(rng, country),
             )
+            # The contacts came with the partner.
+            Contact.objects.filter(pk=contact.pk).update(created_at=started, updated_at=started)
+            Contact.history.filter(id=contact.pk).update(history_date=started)
     return len(names)

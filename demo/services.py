@@ -5,11 +5,13 @@ reuses what the last run left; only the demo logins are put back as the run comm
 prints them (created if missing, password and role restored).
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from demo.activity import activity_seed
-from demo.registry import DEMO_PARTNER_REF, registry_seed
+from demo.registry import DEMO_PARTNER_REF, MANAGER_PASSWORD, extra_managers, registry_seed
 from partners.models import Partner
 from partners.services import partner_user_create
 from prm.accounts.models import Role, User
@@ -21,10 +23,15 @@ from reporting.models import Order
 
 
 def demo_logins(slug: str) -> list[tuple[str, str, str, str]]:
-    """(role, e-mail, password, full name) of the demo users."""
+    """(role, e-mail, password, full name) of the demo users: the admin, every channel
+    manager of the demo's partners (one password for all) and the portal user."""
     return [
         (Role.ADMIN, f"admin@{slug}.test", "Orchard-Admin-2026", "Alex Admin"),
-        (Role.MANAGER, f"manager@{slug}.test", "Orchard-Manager-2026", "Morgan Manager"),
+        (Role.MANAGER, f"manager@{slug}.test", MANAGER_PASSWORD, "Morgan Manager"),
+        *[
+            (Role.MANAGER, email, MANAGER_PASSWORD, name)
+            for email, name in extra_managers(f"{slug}.test")
+        ],
         (Role.PARTNER, f"partner@{slug}.test", "Orchard-Portal-2026", "Pat Partner"),
     ]
 
@@ -52,17 +59,24 @@ def demo_seed(*, slug: str, name: str) -> Tenant:
         tenant = tenant_provision(
             slug=slug, name=name, admin=TenantAdmin(email=admin_email, password=admin_password)
         )
+    with tenant_context(tenant):
+        demo_fill(slug=slug)
+    return tenant
+
+
+def demo_fill(*, slug: str, now: datetime | None = None) -> None:
+    """Put the demo logins back and, in a tenant without partners or orders yet, seed
+    the registry and its history up to `now` (default: now); the current tenant's."""
     logins = demo_logins(slug)
     staff = [login for login in logins if login[0] != Role.PARTNER]
     partners = [login for login in logins if login[0] == Role.PARTNER]
-    with tenant_context(tenant), transaction.atomic():
+    with transaction.atomic():
         for login in staff:
             _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
         if not Partner.objects.exists():
             manager_email = next(email for role, email, *_ in staff if role == Role.MANAGER)
-            registry_seed(lead_manager_email=manager_email)
+            registry_seed(lead_manager_email=manager_email, now=now)
         if not Order.objects.exists():
-            activity_seed()
+            activity_seed(now=now)
         for login in partners:
             _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
-    return tenant
