@@ -21,10 +21,14 @@ from .kinds import KINDS
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def safe_filename(request: HttpRequest, table: str, period: Any) -> str:
-    """`<tenant>-<table>-<from>_<to>.csv` (the tenant's days of `period`, or "all")."""
+def safe_filename(
+    request: HttpRequest, table: str, period: Any = None, *, days: str | None = None
+) -> str:
+    """`<tenant>-<table>-<from>_<to>.csv` (the tenant's days of `period`, or "all";
+    `days` names them instead, e.g. "from-2026-01-01" for a range left open)."""
     tenant = getattr(getattr(request, "tenant", None), "slug", "prm")
-    days = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period else "all"
+    if days is None:
+        days = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period else "all"
     # Only characters that need no quoting in a header (a ref given in the query
     # string could hold anything).
     return UNSAFE_IN_FILENAME.sub("", f"{tenant}-{table}-{days}") + ".csv"

@@ -3,16 +3,24 @@ too long) is a form error, never a server error.
 
 - The period picker (PeriodForm, reused by every scorecard page) and the dashboard's
   filters (DashboardForm).
+- The activity pages' filters (ActivityFilterForm): a partner by name or ref, a
+  range of the tenant's days, an order's status, a call's direction and counterpart,
+  whether a contact converted.
 - Calls and contacts typed into a browser form: the staff activity pages and the
   partner portal share the fields (CallEntryForm, ContactEntryForm; `row()` is the
   cleaned input as an ingestion row, stored by reporting.services.manual_entry_record).
   Which partner a row belongs to is the caller's business: staff pick one (CallForm,
-  ContactForm), the portal fixes it to the signed-in user's own.
+  ContactForm), the portal fixes it to the signed-in user's own. The time starts at
+  now in the active zone (the tenant's, on its pages), written as the browser's
+  datetime-local value, and is read back in that zone; a time more than
+  FUTURE_SKEW ahead of now is refused (a call or contact is logged once it has
+  happened). The activity API keeps taking rows at any time (DESIGN.md's contract
+  says nothing of the future, and the soak bench sends orders dated ahead).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -23,11 +31,14 @@ from django_countries import countries
 from partners.models import Partner, Product, Tier
 from partners.selectors import channel_manager_list
 from prm.tenancy.clock import tenant_today
+from prm.web.formats import moment
 
 from .dashboard import DEFAULT_SORT, LEADERBOARD_SORTS
+from .kinds import CALLS, CONTACTS, ORDERS
 from .metrics import Period
-from .models import CallDirection, Counterpart
+from .models import CallDirection, Counterpart, OrderStatus
 from .scorecard import DEFAULT_PRESET, MAX_PERIOD_DAYS, PRESETS, preset_period
+from .selectors import ActivityFilters
 
 # --- the period picker and the dashboard's filters ------------------------------------------
 
@@ -195,7 +206,118 @@ class DashboardForm(PeriodForm):
         return any(data.get(name) for name in ("tier", "country", "product"))
 
 
+# --- the activity pages' filters ---------------------------------------------------------
+
+YES, NO = "yes", "no"
+# The filters each kind has besides partner and days, in the order the page shows them.
+KIND_FILTERS = {
+    ORDERS: ("status",),
+    CALLS: ("direction", "counterpart"),
+    CONTACTS: ("converted",),
+}
+
+
+class ActivityFilterForm(forms.Form):
+    """The filters of an activity list of `kind` (the staff pages' partner picker is
+    left out with `partner=False`, for the portal, whose partner is the user's own).
+    Query parameters: `partner` (a name or ref), `from`, `to` (the tenant's days, both
+    inclusive, either may be left out), `status`, `direction`, `counterpart` and
+    `converted` (yes or no)."""
+
+    partner = forms.CharField(
+        label="Partner",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"list": "activity-partners", "placeholder": "Name or ref", "autocomplete": "off"}
+        ),
+        help_text="Pick from the list, or type a name or ref (or part of one).",
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *OrderStatus.choices]
+    )
+    direction = forms.ChoiceField(
+        label="Direction",
+        required=False,
+        choices=[("", "Made or received"), *CallDirection.choices],
+    )
+    counterpart = forms.ChoiceField(
+        label="With", required=False, choices=[("", "Anyone"), *Counterpart.choices]
+    )
+    converted = forms.ChoiceField(
+        label="Converted",
+        required=False,
+        choices=[("", "Converted or not"), (YES, "Converted"), (NO, "Not converted")],
+    )
+
+    def __init__(self, *args: Any, kind: str, partner: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        # "from" is a Python keyword, so these two are added here, not declared above.
+        self.fields["from"] = forms.DateField(
+            label="From", required=False, widget=date_input, input_formats=["%Y-%m-%d"]
+        )
+        self.fields["to"] = forms.DateField(
+            label="To", required=False, widget=date_input, input_formats=["%Y-%m-%d"]
+        )
+        shown = ("partner",) if partner else ()
+        for name in [*self.fields]:
+            if name not in (*shown, "from", "to", *KIND_FILTERS.get(kind, ())):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("from"), data.get("to")
+        if start and end and end < start:
+            self.add_error("to", "The last day is before the first day.")
+        return data
+
+    def partner_text(self) -> str:
+        return str(self.cleaned_data.get("partner") or "").strip()
+
+    def filters(self) -> ActivityFilters:
+        data = self.cleaned_data
+        converted = data.get("converted")
+        return ActivityFilters(
+            first_day=data.get("from"),
+            last_day=data.get("to"),
+            status=data.get("status") or "",
+            direction=data.get("direction") or "",
+            counterpart=data.get("counterpart") or "",
+            converted=None if not converted else converted == YES,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the list (then an empty list says so)."""
+        return any(self.cleaned_data.get(name) for name in self.fields)
+
+    def query(self) -> dict[str, str]:
+        """The chosen filters as query parameters, for links that keep them (pages,
+        tabs, the CSV download)."""
+        query = {}
+        for name in self.fields:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, date):
+                query[name] = value.isoformat()
+            elif value:
+                query[name] = str(value).strip()
+        return query
+
+
 # --- calls and contacts typed in ---------------------------------------------------------
+
+# How far ahead of the server's clock a typed time may be: a device whose clock runs a
+# little fast, or a minute typed ahead, is no future event.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def _not_in_the_future(value: datetime | None, refusal: str) -> datetime | None:
+    now = timezone.now()
+    if value is not None and value > now + FUTURE_SKEW:
+        raise forms.ValidationError(f"{refusal} (it is {moment(now)} now).", code="future")
+    return value
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -227,6 +349,12 @@ class CallEntryForm(forms.Form):
             "occurred_at": data["occurred_at"].isoformat(),
         }
 
+    def clean_occurred_at(self) -> datetime | None:
+        return _not_in_the_future(
+            self.cleaned_data.get("occurred_at"),
+            "This time is in the future; log a call once it has happened",
+        )
+
 
 class ContactEntryForm(forms.Form):
     source = forms.CharField(max_length=100, required=False, help_text="e.g. web, event, referral")
@@ -236,6 +364,18 @@ class ContactEntryForm(forms.Form):
         widget=LocalDateTimeInput(),
     )
     converted_at = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
+
+    def clean_created_at(self) -> datetime | None:
+        return _not_in_the_future(
+            self.cleaned_data.get("created_at"),
+            "This time is in the future; log a contact once it was generated",
+        )
+
+    def clean_converted_at(self) -> datetime | None:
+        return _not_in_the_future(
+            self.cleaned_data.get("converted_at"),
+            "This time is in the future; leave it empty until the contact converts",
+        )
 
     def row(self) -> dict[str, Any]:
         """The cleaned input as an ingestion row of kind "contacts", without its partner."""

@@ -3,6 +3,8 @@ through the same ingestion service as the API."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,28 +16,61 @@ from prm.web.access import staff_required
 from prm.web.forms import form_errors_from
 
 from .exports import activity_csv, invalid_form_answer, safe_filename
-from .forms import CallForm, ContactForm, PeriodForm
+from .forms import KIND_FILTERS, ActivityFilterForm, CallForm, ContactForm
 from .kinds import ACTIVITY_PAGE_KINDS, CALLS, CONTACTS, ORDERS
-from .selectors import activity_list
+from .selectors import activity_list, activity_partner_choices, activity_partner_match
 from .services import manual_entry_record
+
+PAGE_SIZE = 50
 
 
 @staff_required
 def activity(request: HttpRequest) -> HttpResponse:
+    """Orders, calls or contacts (`kind`), newest first, of the partners the user may
+    see; filtered by ActivityFilterForm, the filters kept in the tabs, the pages and
+    the CSV download."""
     kind = request.GET.get("kind", ORDERS)
     if kind not in ACTIVITY_PAGE_KINDS:
         kind = ORDERS
-    partner = request.GET.get("partner", "").strip()
-    rows = activity_list(user=request.user, kind=kind, partner_ref=partner)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    form = ActivityFilterForm(request.GET, kind=kind)
+    query: dict[str, str] = {}
+    matched: list[tuple[str, str]] = []
+    unknown_partner = ""
+    if form.is_valid():
+        query = form.query()
+        text = form.partner_text()
+        partners = activity_partner_match(user=request.user, text=text) if text else None
+        if partners is not None:
+            matched = list(partners.values_list("ref", "name"))
+            unknown_partner = "" if matched else text
+        rows = activity_list(
+            user=request.user, kind=kind, partners=partners, filters=form.filters()
+        )
+    else:
+        rows = activity_list(user=request.user, kind=kind).none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Another tab keeps the partner and the days; the kind's own filters are its own.
+    shared = {key: value for key, value in query.items() if key in ("partner", "from", "to")}
+    one_partner = matched[0][0] if len(matched) == 1 else ""
     return render(
         request,
         "reporting/activity.html",
         {
             "kind": kind,
             "kinds": ACTIVITY_PAGE_KINDS,
+            "tabs": [
+                (key, spec.label, urlencode({"kind": key, **shared}))
+                for key, spec in ACTIVITY_PAGE_KINDS.items()
+            ],
             "page": page,
-            "partner": partner,
+            "form": form,
+            "kind_filters": [form[name] for name in KIND_FILTERS.get(kind, ())],
+            "query": urlencode({"kind": kind, **query}),
+            "filtered": form.is_valid() and form.filtered,
+            "matched": matched,
+            "unknown_partner": unknown_partner,
+            "one_partner": one_partner,
+            "partner_choices": activity_partner_choices(user=request.user),
         },
     )
 
@@ -80,8 +115,9 @@ def _activity_url() -> str:
 @staff_required
 def activity_export(request: HttpRequest) -> HttpResponseBase:
     """Orders, calls or contacts (`kind`) as CSV, newest first, the activity API's field
-    names; optionally one partner (`partner` ref) and a period (`from`, `to`, the
-    tenant's days, on the order, call or contact time)."""
+    names; with the activity page's filters (ActivityFilterForm: a partner by name or
+    ref, `from` and `to` as the tenant's days on the order, call or contact time, and
+    the kind's own)."""
     kind = request.GET.get("kind", ORDERS)
     if kind not in ACTIVITY_PAGE_KINDS:
         return HttpResponse(
@@ -89,13 +125,23 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
             status=400,
             content_type="text/plain",
         )
-    partner = request.GET.get("partner", "").strip()
-    period = None
-    if request.GET.get("from") or request.GET.get("to"):
-        form = PeriodForm({**request.GET.dict(), "period": "custom"})
-        if not form.is_valid():
-            return invalid_form_answer(form, "The period is not valid")
-        period = form.chosen_period()
-    rows = activity_list(user=request.user, kind=kind, partner_ref=partner, period=period)
-    filename = safe_filename(request, f"{kind}-{partner}" if partner else kind, period)
-    return activity_csv(kind=kind, rows=rows, filename=filename)
+    form = ActivityFilterForm(request.GET, kind=kind)
+    if not form.is_valid():
+        return invalid_form_answer(form, "The filters are not valid")
+    text = form.partner_text()
+    partners = activity_partner_match(user=request.user, text=text) if text else None
+    refs = list(partners.values_list("ref", flat=True)[:2]) if partners is not None else []
+    filters = form.filters()
+    rows = activity_list(user=request.user, kind=kind, partners=partners, filters=filters)
+    table = f"{kind}-{refs[0]}" if len(refs) == 1 else kind
+    first, last = filters.first_day, filters.last_day
+    days = (
+        f"{first:%Y-%m-%d}_{last:%Y-%m-%d}"
+        if first and last
+        else f"from-{first:%Y-%m-%d}"
+        if first
+        else f"to-{last:%Y-%m-%d}"
+        if last
+        else "all"
+    )
+    return activity_csv(kind=kind, rows=rows, filename=safe_filename(request, table, days=days))
