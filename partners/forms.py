@@ -294,7 +294,12 @@ class ReassignForm(forms.Form):
         managers = _manager_choices()
         self.manager_labels = dict(managers)
         choice_field(self, "to_manager").choices = [("", "Choose a manager…"), *managers]
-        choice_field(self, "from_manager").choices = [("", "—"), *managers]
+        # Deactivated managers still have partners until they are moved: offered here.
+        departed = [
+            (user.email, f"{user.full_name or user.email} ({user.email}, deactivated)")
+            for user in selectors.inactive_manager_list()
+        ]
+        choice_field(self, "from_manager").choices = [("", "—"), *managers, *departed]
         # Refs are checked against what the user may see by the view.
         refs = self.data.getlist("partners") if hasattr(self.data, "getlist") else []
         choice_field(self, "partners").choices = [(ref, ref) for ref in refs]

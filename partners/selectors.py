@@ -171,3 +171,26 @@ def programme_terms(
         }
         for field in TERMS
     ]
+
+
+def partner_list_of_inactive_managers() -> QuerySet[Partner]:
+    """Partners (not terminated) whose channel manager is deactivated: nobody answers
+    for them until they are reassigned."""
+    return (
+        Partner.objects.filter(channel_manager__is_active=False)
+        .exclude(status=PartnerStatus.TERMINATED)
+        .select_related("channel_manager")
+        .order_by("channel_manager__email", "name")
+    )
+
+
+def inactive_manager_list() -> QuerySet[User]:
+    """Deactivated people who are still some current partner's channel manager."""
+    return (
+        User.objects.filter(
+            is_active=False,
+            managed_partners__in=partner_list_of_inactive_managers().order_by().values("pk"),
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )

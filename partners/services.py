@@ -514,3 +514,45 @@ def partner_user_create(
         user = user_create(email=email, password=password, role=Role.PARTNER, full_name=full_name)
         PartnerUser.objects.create(user=user, partner=partner)
     return user
+
+
+# --- a partner user's link to its partner (the people pages and API compose it) ---------
+
+
+def partner_user_link_errors(
+    *, role: str, partner: Partner | None, current: Partner | None = None
+) -> list[str]:
+    """What is wrong with giving a user of `role` the partner `partner`, if anything:
+    a partner user needs one partner, nobody else has one, and a terminated partner
+    takes no new users (`current` is the partner the user has now)."""
+    if role == Role.PARTNER and partner is None:
+        return ["A partner user sees the portal of one partner: choose which."]
+    if role != Role.PARTNER and partner is not None:
+        return [
+            "Only partner users are linked to a partner: choose the role “Partner user”, "
+            "or leave the partner empty."
+        ]
+    if (
+        partner is not None
+        and partner.status == PartnerStatus.TERMINATED
+        and (current is None or current.pk != partner.pk)
+    ):
+        return [f"{partner.name} is terminated; link the user to a current partner."]
+    return []
+
+
+def partner_user_link(*, user: User, partner: Partner | None) -> None:
+    """Link a partner user to its one partner (or move it), or unlink a user who is no
+    longer a partner user (`partner=None`). ValidationError naming `partner`."""
+    link = PartnerUser.objects.filter(user=user).select_related("partner").first()
+    current = link.partner if link is not None else None
+    if problems := partner_user_link_errors(role=user.role, partner=partner, current=current):
+        raise ValidationError({"partner": problems})
+    if partner is None:
+        if link is not None:
+            link.delete()
+    elif link is None:
+        PartnerUser.objects.create(user=user, partner=partner)
+    elif link.partner_id != partner.pk:
+        link.partner = partner
+        link.save(update_fields=["partner"])

@@ -104,6 +104,8 @@ def _partner_list_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
             + query_string(export_query, format="xlsx"),
             "import_url": reverse("partner_import:start"),
             "reassign_form": ReassignForm(initial={"next": request.get_full_path()}),
+            # Partners whose channel manager is deactivated: flagged until reassigned.
+            "unmanaged_count": selectors.partner_list_of_inactive_managers().count(),
             "filtered": any(
                 request.GET.get(key)
                 for key in ("q", "tier", "country", "channel_manager", "product")
@@ -153,7 +155,9 @@ def partner_export(request: HttpRequest) -> HttpResponse:
 def partners_reassign(request: HttpRequest) -> HttpResponse:
     """Move partners to another channel manager: the ones ticked on the list (posted
     from there), or a whole portfolio (this page)."""
-    form = ReassignForm(request.POST or None)
+    form = ReassignForm(
+        request.POST or None, initial={"from_manager": request.GET.get("from_manager", "")}
+    )
     if request.method != "POST":
         return render(request, "partners/reassign.html", {"form": form})
     back = safe_next(request, request.POST.get("next", ""), reverse("partners:list"))

@@ -46,6 +46,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last invitation mailed (prm.accounts.invitations): its link is signed with this
+    # time, so a new invitation makes the older link stop working.
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -71,6 +78,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_partner_user(self) -> bool:
         return self.is_active and self.role == Role.PARTNER
+
+    @property
+    def invitation_pending(self) -> bool:
+        """Invited, and the password not set yet."""
+        return self.invited_at is not None and not self.has_usable_password()
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -20,17 +20,21 @@ Redis.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.views.generic.edit import FormView
 from rest_framework.throttling import BaseThrottle
 
 from prm.tenancy.selectors import tenant_base_url
+
+from .models import Role, User
 
 WINDOW_SECONDS = 3600
 
@@ -61,8 +65,26 @@ def reset_mail_allowed(*, request: HttpRequest, email: str) -> bool:
     return _counted(f"password-reset:email:{address}", settings.PRM_PASSWORD_RESET_PER_ADDRESS)
 
 
+class ResetForm(PasswordResetForm):
+    """Django's form, which also mails people who never set a password.
+
+    Django skips accounts with an unusable password (they may sign in elsewhere, e.g.
+    single sign-on); here such an account is one that was made without a password (an
+    invitation not yet followed, a user seeded without one), whose only way in is this
+    mail. API keys' service users never get one.
+    """
+
+    def get_users(self, email: str) -> Iterator[User]:
+        wanted = email.strip().lower()
+        for user in User.objects.filter(email__iexact=wanted, is_active=True):
+            if user.role != Role.INTEGRATOR and user.email.lower() == wanted:
+                yield user
+
+
 class TenantPasswordResetView(auth_views.PasswordResetView):
     """Mails the link on the tenant's own address, within the rate limits."""
+
+    form_class = ResetForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         request = self.request

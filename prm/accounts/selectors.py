@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Count, Q, QuerySet
 
 from .models import ApiKey, Role, User
 
@@ -18,3 +19,24 @@ def api_key_list() -> QuerySet[ApiKey]:
 def user_list_people() -> QuerySet[User]:
     """The tenant's people, without the service accounts behind API keys."""
     return User.objects.exclude(role=Role.INTEGRATOR)
+
+
+def user_list_admins() -> QuerySet[User]:
+    """The active administrators: whom people ask for access."""
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("full_name", "email")
+
+
+def people_counts() -> dict[str, int]:
+    """How many people are active, deactivated, and invited without a password yet."""
+    return user_list_people().aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        inactive=Count("pk", filter=Q(is_active=False)),
+        invited=Count(
+            "pk",
+            filter=Q(
+                is_active=True,
+                invited_at__isnull=False,
+                password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            ),
+        ),
+    )

@@ -5,10 +5,16 @@ from prm.web.access import login_required, public_view
 
 from .forms import LoginForm
 from .password_reset import TenantPasswordResetView
+from .views import InvitationAcceptView
 
 app_name = "accounts"
 
 urlpatterns = [
+    path(
+        "invitation/<uidb64>/<token>/",
+        public_view(InvitationAcceptView.as_view()),
+        name="invitation_accept",
+    ),
     path(
         "login/",
         public_view(

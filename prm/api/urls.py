@@ -33,6 +33,7 @@ def api_root(request: Request) -> Response:
             "tiers": reverse("api:tier-list", request=request),
             "slas": reverse("api:sla-list", request=request),
             "requests": reverse("api:request-list", request=request),
+            "users": reverse("api:user-list", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
         }
@@ -47,6 +48,7 @@ v1: list[URLPattern | URLResolver] = [
     path("", include("reporting.urls_api")),
     path("", include("prm.webhooks.urls_api")),
     path("", include("partners.urls_api")),
+    path("", include("console.urls_api")),
 ]
 
 urlpatterns = [

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from prm.accounts.models import Role, Scope
+from prm.accounts.models import Scope
 from prm.webhooks.models import WebhookEvent
 
 
@@ -24,18 +24,6 @@ def form_errors_from(
     for field, field_messages in errors.items():
         for message in field_messages:
             form.add_error(field if field in form.fields else None, message)
-
-
-class UserCreateForm(forms.Form):
-    email = forms.EmailField()
-    full_name = forms.CharField(max_length=200, required=False)
-    role = forms.ChoiceField(
-        choices=[(role.value, role.label) for role in (Role.ADMIN, Role.MANAGER, Role.PARTNER)]
-    )
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not common, not all digits.",
-    )
 
 
 class ApiKeyEditForm(forms.Form):

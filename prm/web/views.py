@@ -1,15 +1,18 @@
 """Pages of the base UI: the public landing page and tenant settings (the home page is
 the console's)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from prm.accounts.selectors import api_key_list, user_list_people
-from prm.accounts.services import api_key_create, api_key_update, user_create
+from prm.accounts.selectors import api_key_list, people_counts
+from prm.accounts.services import api_key_create, api_key_update
 from prm.accounts.services import api_key_revoke as api_key_revoke_service
 from prm.api.throttling import default_key_rate
 from prm.webhooks.selectors import delivery_list, delivery_log, subscription_list
@@ -19,7 +22,6 @@ from .access import admin_required, public_view
 from .forms import (
     ApiKeyCreateForm,
     ApiKeyEditForm,
-    UserCreateForm,
     WebhookForm,
     form_errors_from,
 )
@@ -30,16 +32,45 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html")
 
 
+# Settings' sections: (key, label, URL name, anchor on that page, icon). The pages of
+# the doors above (people, organisation) are named, never imported; one that is not
+# mounted has no entry.
+SETTINGS_SECTIONS = (
+    ("people", "People", "console:people", "", "people"),
+    ("organisation", "Organisation", "console:organisation", "", "building-gear"),
+    ("api-keys", "API keys", "web:settings", "#api-keys", "key"),
+    ("webhooks", "Webhooks", "web:settings", "#webhooks", "broadcast"),
+)
+
+
+def settings_nav(active: str) -> list[dict[str, Any]]:
+    """The sub-navigation every settings page shows, `active` marked."""
+    items = []
+    for key, label, url_name, anchor, icon in SETTINGS_SECTIONS:
+        try:
+            url = reverse(url_name) + anchor
+        except NoReverseMatch:
+            continue
+        items.append(
+            {"key": key, "label": label, "url": url, "icon": icon, "active": key == active}
+        )
+    return items
+
+
 @admin_required
 def settings_home(request: HttpRequest) -> HttpResponse:
+    try:
+        people_url = reverse("console:people")
+    except NoReverseMatch:
+        people_url = ""
     return render(
         request,
         "web/settings.html",
         {
-            "users": user_list_people(),
+            "settings_nav": settings_nav("api-keys"),
+            "people": people_counts(),
+            "people_url": people_url,
             "api_keys": api_key_list(),
-            "user_form": UserCreateForm(),
-            "api_key_form": ApiKeyCreateForm(),
             "default_rate_limit": _default_rate_limit(request),
             "webhooks": subscription_list(),
         },
@@ -54,16 +85,8 @@ def _default_rate_limit(request: HttpRequest) -> str:
 
 @admin_required
 def user_new(request: HttpRequest) -> HttpResponse:
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_create(**form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"{user.email} can now sign in as {user.get_role_display()}.")
-            return redirect("web:settings")
-    return render(request, "web/user_new.html", {"form": form})
+    """The old "Add a person" address: people are invited now (Settings → People)."""
+    return redirect("console:person_invite")
 
 
 @admin_required
