@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
-from partners.models import Partner
+from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_list_for_user, programme_terms
 from prm.web.markdown import markdown_to_html
 from reporting.models import Call, Lead, Order
@@ -39,11 +39,16 @@ def portal_partner(*, user: Any) -> Partner:
     if not _is_portal_user(user):
         raise NotAPortalUser("The partner portal is for partner users.")
     try:
-        return partner_list_for_user(user=user).get()
+        partner = partner_list_for_user(user=user).get()
     except Partner.DoesNotExist as error:
         raise NotAPortalUser(
-            "Your account is not linked to a partner; ask your channel manager to link it."
+            "Your account is not linked to a partner yet; an administrator links it."
         ) from error
+    if partner.status == PartnerStatus.TERMINATED:
+        raise NotAPortalUser(
+            f"The partnership of {partner.name} has ended, so its portal is closed."
+        )
+    return partner
 
 
 def portal_partners(*, user: Any) -> QuerySet[Partner]:

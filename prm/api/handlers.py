@@ -1,5 +1,11 @@
 """Error pages that answer JSON under /api/ and HTML elsewhere.
 
+The HTML pages use the site's layout (templates/403.html and 404.html extend base.html:
+navigation and sign-out); 500.html is a page of its own that needs neither the
+database nor the request, either of which may be what failed. A 403 names the
+tenant's administrators, whom to ask; a partner user whose portal is closed (no
+partner linked, or a terminated one) is told so in those words.
+
 DRF renders errors raised inside API views; these cover what happens outside them
 (an unknown /api/ path, a crash, a bad request rejected by Django itself), so a
 client of the API never receives an HTML page. The handlers serve with DEBUG off;
@@ -11,8 +17,15 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
+from django_tenants.utils import get_public_schema_name
+
+from prm.accounts.selectors import user_list_admins
 
 from .errors import error_body
 
@@ -45,8 +58,48 @@ def _handler(status: int, html: Callable[..., HttpResponse]) -> Callable[..., Ht
     return handler
 
 
+def _portal_prefix() -> str | None:
+    try:
+        # The portal's address by name (the platform imports no door).
+        return reverse("portal:home")
+    except NoReverseMatch:
+        return None
+
+
+@requires_csrf_token
+def _permission_denied_page(request: HttpRequest, exception: Exception) -> HttpResponse:
+    user: Any = getattr(request, "user", None)
+    tenant = getattr(request, "tenant", None)
+    signed_in = bool(user is not None and user.is_authenticated and user.is_active)
+    in_tenant = tenant is not None and tenant.schema_name != get_public_schema_name()
+    admins: list[Any] = []
+    if signed_in and in_tenant:
+        try:
+            admins = [admin for admin in user_list_admins()[:3] if admin.pk != user.pk]
+        except DatabaseError:
+            admins = []
+    portal = _portal_prefix()
+    portal_closed = bool(
+        signed_in
+        and getattr(user, "is_partner_user", False)
+        and portal
+        and request.path.startswith(portal)
+    )
+    response = TemplateResponse(
+        request,
+        "403.html",
+        {
+            "exception": str(exception) if exception else "",
+            "admins": admins,
+            "portal_closed": portal_closed,
+        },
+        status=403,
+    )
+    return response.render()
+
+
 bad_request = _handler(400, defaults.bad_request)
-permission_denied = _handler(403, defaults.permission_denied)
+permission_denied = _handler(403, _permission_denied_page)
 page_not_found = _handler(404, defaults.page_not_found)
 server_error = _handler(500, defaults.server_error)
 
