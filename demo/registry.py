@@ -6,7 +6,7 @@ fixed seed), so every demo tenant looks the same; domains are under the reserved
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
@@ -24,6 +24,7 @@ from partners.services import (
 )
 from prm.accounts.models import Role, User
 from prm.accounts.services import user_create
+from prm.tenancy.clock import tenant_zone
 
 DEMO_PARTNER_REF = "northwind"
 # The mark of the partners the demo created: the reason on each one's "created" audit
@@ -281,6 +282,12 @@ def demo_partners() -> QuerySet[Partner]:
     return Partner.objects.filter(pk__in=created.values("id"))
 
 
+def _office_hours(rng: random.Random, day: date) -> datetime:
+    """A moment of `day`'s office hours (09:00 to 17:00) in the tenant's zone."""
+    start = datetime.combine(day, time(9), tzinfo=tenant_zone())
+    return start + timedelta(minutes=rng.randrange(8 * 60))
+
+
 def _date_history(records: Any, since: int, when: datetime) -> int:
     """Date the audit records written after record `since` at `when` (the demo's
     story, not the seed's wall clock); returns the newest record's id."""
@@ -295,7 +302,7 @@ def registry_seed(*, lead_manager_email: str, now: datetime | None = None) -> in
     status and contacts are dated then, each later status step some weeks after, and
     its audit history says the same; nothing is dated after `now` (default: now)."""
     rng = random.Random(2026)
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(tenant_zone())
     tiers = {
         slug: tier_create(
             actor=None,
@@ -354,7 +361,7 @@ def registry_seed(*, lead_manager_email: str, now: datetime | None = None) -> in
         )
         # Walk the lifecycle, with the moves spread over the past year: the partner
         # joined the registry on `started`, its first status with it.
-        started = now - timedelta(days=rng.randint(120, 400))
+        started = _office_hours(rng, (now - timedelta(days=rng.randint(120, 400))).date())
         step_days = rng.randint(10, 40)
         history = Partner.history.filter(id=partner.pk)
         history.filter(history_type="+").update(history_change_reason=DEMO_MARK)
@@ -365,7 +372,9 @@ def registry_seed(*, lead_manager_email: str, now: datetime | None = None) -> in
             partner_transition(
                 partner=partner, to_status=status, actor=manager, reason="demo history"
             )
-            changed = min(now, started + timedelta(days=step * step_days))
+            changed = min(
+                now, _office_hours(rng, started.date() + timedelta(days=step * step_days))
+            )
             StatusChange.objects.filter(partner=partner, to_status=status).update(
                 changed_at=changed
             )

@@ -138,6 +138,13 @@ def test_a_demo_partner_joined_the_registry_when_its_status_history_begins(
         assert not partner.contacts.filter(created_at__lt=partner.created_at).exists()
         joined.add(partner.created_at.date())
     assert len(joined) > 30
+    # each step made in office hours of the tenant's day
+    hours = {
+        moment.astimezone(ZONE).hour
+        for moment in StatusChange.objects.values_list("changed_at", flat=True)
+    }
+    assert min(hours) >= 9
+    assert max(hours) < 17
     assert min(joined) < (SEED_NOW - timedelta(days=300)).date()
 
 

@@ -26,8 +26,10 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(validation_message(error)) from error
         if options["print_logins"]:
-            for role, email, password, _name in demo_logins(tenant.slug):
-                self.stdout.write(f"{role:<8} {email:<22} password {password}")
+            logins = demo_logins(tenant.slug)
+            width = max(len(email) for _role, email, _password, _name in logins)
+            for role, email, password, _name in logins:
+                self.stdout.write(f"{role:<8} {email:<{width}}  password {password}")
         else:
             self.stdout.write(
                 f"Demo tenant {tenant.slug} is ready at http://{host_for(tenant.slug)}/"
