@@ -1,7 +1,14 @@
-"""The upload form of the partner import."""
+"""The forms of the partner import: the upload and the column mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 
+from .fields import FIELDS
+from .imports.mapping import IGNORED, column_title
 from .imports.reading import MAX_FILE_BYTES
 from .models import ImportMode
 
@@ -36,3 +43,31 @@ class ImportUploadForm(forms.Form):
                 "smaller files."
             )
         return upload
+
+
+class ImportMappingForm(forms.Form):
+    """Which partner field each column of an uploaded file goes to: one choice per
+    column (`column_0`, `column_1`...), a field or "Leave out", starting from the
+    suggestion (partners.imports.mapping) or the mapping confirmed before."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        headers: Sequence[str],
+        initial_mapping: Sequence[str],
+    ) -> None:
+        super().__init__(data)
+        choices = [(IGNORED, "Leave out"), *((spec.name, spec.label) for spec in FIELDS)]
+        for index in range(len(headers)):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=column_title(headers, index),
+                choices=choices,
+                required=False,
+                initial=initial_mapping[index] if index < len(initial_mapping) else IGNORED,
+            )
+        self.headers = list(headers)
+
+    def mapping(self) -> list[str]:
+        """The chosen field of every column, in the file's order (after is_valid)."""
+        return [self.cleaned_data.get(f"column_{index}", "") for index in range(len(self.headers))]

@@ -250,6 +250,8 @@ class ImportMode(models.TextChoices):
 
 class ImportState(models.TextChoices):
     UPLOADED = "uploaded", "Waiting to be checked"
+    # The file's columns are not all the import's names: a person maps them first.
+    MAPPING = "mapping", "Waiting for the column mapping"
     VALIDATING = "validating", "Checking"
     VALIDATED = "validated", "Checked, ready to import"
     IMPORTING = "importing", "Importing"
@@ -281,6 +283,8 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    # Existing partners whose row holds nothing new (written: nothing, not even history).
+    unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     # Runs of the current step (check or import) that began; a run whose worker died
     # leaves its count, so a file that keeps killing workers fails instead of looping.
@@ -288,8 +292,13 @@ class ImportJob(models.Model):
     # The file's rows as the check read them (JSON), so that the file is parsed once:
     # a resumed check and the import read these instead.
     sheet = models.BinaryField(null=True, blank=True)
-    # {"columns": [...], "rows": [{"row": n, "values": [...]}]}: the first rows, as read.
+    # {"columns": [...], "rows": [{"row": n, "values": [...]}]}: the first rows, as read
+    # (columns: the file's headers as written).
     preview = models.JSONField(default=dict, blank=True)
+    # The partner field each of the file's columns goes to, in the file's order ("" for
+    # a column left out), as the person confirmed it (partners.imports.mapping); empty
+    # until then. A file whose headers are all the import's names maps itself.
+    mapping = models.JSONField(default=list, blank=True)
     # What stopped the whole job (unreadable file, unknown columns), for people.
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -342,6 +351,23 @@ class ImportJobError(models.Model):
     class Meta:
         ordering = ["job", "row", "id"]
         indexes = [models.Index(fields=["job", "row"], name="partners_importerror_job_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row} of {self.job_id}"
+
+
+class ImportJobChange(models.Model):
+    """One existing partner an import changes (in the check: would change), with the
+    fields that change, old and new as people read them; appended chunk by chunk."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="change_rows")
+    row = models.PositiveIntegerField("row number (the header is row 1)")
+    ref = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict)  # {field: [old, new]}
+
+    class Meta:
+        ordering = ["job", "row", "id"]
+        indexes = [models.Index(fields=["job", "row"], name="partners_importchange_job_row")]
 
     def __str__(self) -> str:
         return f"row {self.row} of {self.job_id}"

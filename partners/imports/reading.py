@@ -26,6 +26,9 @@ from typing import Any
 
 from partners.fields import FIELDS
 from partners.models import ImportFormat
+from prm.spreadsheets import FORMULA_START, SIGNED_NUMBER
+
+from .mapping import derived_ref, exact_mapping
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bounds checked while a file is read, so that a small file cannot cost minutes and
@@ -35,6 +38,7 @@ MAX_COLUMNS = 64
 MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 PREVIEW_ROWS = 10
+SAMPLES_PER_COLUMN = 3
 
 # The API's field names (DESIGN.md), in the order of the template (partners.fields).
 COLUMN_HELP: dict[str, str] = {field.name: field.help for field in FIELDS}
@@ -49,10 +53,14 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True)
 class SheetRow:
+    """A row as the partner fields it maps to: field name -> cell text."""
+
     number: int  # as a spreadsheet shows it: the header is row 1
     values: dict[str, str]
     # Values found right of the last named column.
     stray_values: bool = False
+    # The ref was made from the name (no column of the file holds refs).
+    derived_ref: bool = False
 
     @property
     def ref(self) -> str:
@@ -61,45 +69,86 @@ class SheetRow:
 
 @dataclass(frozen=True)
 class Sheet:
-    columns: list[str]
-    rows: list[SheetRow]
+    """A file as read: its header cells as written and its non-empty rows' cells,
+    one per header (a row's values right of the last header make it `stray`)."""
+
+    headers: list[str]
+    cells: list[tuple[int, bool, list[str]]]  # (row number, stray, cells)
+
+    @property
+    def exact_mapping(self) -> list[str] | None:
+        """The mapping when the headers are the import's own names (the template's,
+        the export's), else None: then a person maps the columns."""
+        return exact_mapping(self.headers)
+
+    @property
+    def columns(self) -> list[str]:
+        """The fields of a file that maps itself (see exact_mapping)."""
+        mapping = self.exact_mapping
+        if mapping is None:
+            raise ValueError("the columns of this file must be mapped by a person")
+        return mapping
+
+    @property
+    def rows(self) -> list[SheetRow]:
+        return self.mapped(self.columns)
+
+    def mapped(self, mapping: Sequence[str]) -> list[SheetRow]:
+        """The rows as partner fields, with `mapping` naming each column's field
+        ("" for a column left out); refs made from names when no column is the ref."""
+        picked = [(index, field) for index, field in enumerate(mapping) if field]
+        derive = "ref" not in mapping
+        seen: dict[str, int] = {}
+        rows = []
+        for number, stray, cells in self.cells:
+            values = {field: cells[index] for index, field in picked}
+            if derive:
+                values = {"ref": derived_ref(values.get("name", ""), seen), **values}
+            rows.append(
+                SheetRow(number=number, values=values, stray_values=stray, derived_ref=derive)
+            )
+        return rows
 
     def dump(self) -> bytes:
         return json.dumps(
-            {
-                "columns": self.columns,
-                "rows": [
-                    [row.number, row.stray_values, [row.values[name] for name in self.columns]]
-                    for row in self.rows
-                ],
-            },
-            separators=(",", ":"),
+            {"headers": self.headers, "rows": self.cells}, separators=(",", ":")
         ).encode()
 
     @classmethod
     def load(cls, data: bytes) -> Sheet:
         stored = json.loads(data)
-        columns = stored["columns"]
+        # Jobs checked before columns were mapped kept their column names as "columns".
+        headers = stored["headers"] if "headers" in stored else stored["columns"]
         return cls(
-            columns=columns,
-            rows=[
-                SheetRow(
-                    number=number,
-                    values=dict(zip(columns, values, strict=True)),
-                    stray_values=stray,
-                )
-                for number, stray, values in stored["rows"]
-            ],
+            headers=headers,
+            cells=[(number, stray, cells) for number, stray, cells in stored["rows"]],
         )
 
-    def preview(self) -> dict[str, Any]:
-        return {
-            "columns": self.columns,
-            "rows": [
-                {"row": row.number, "values": [row.values[column] for column in self.columns]}
-                for row in self.rows[:PREVIEW_ROWS]
-            ],
-        }
+    def samples(self, per_column: int = SAMPLES_PER_COLUMN) -> list[list[str]]:
+        """The first few non-empty values of each column, for the mapping page."""
+        found: list[list[str]] = [[] for _header in self.headers]
+        for _number, _stray, cells in self.cells:
+            for index, cell in enumerate(cells):
+                if cell and len(found[index]) < per_column:
+                    found[index].append(cell)
+            if all(len(values) >= per_column for values in found):
+                break
+        return found
+
+    def preview(self, mapping: Sequence[str] | None = None) -> dict[str, Any]:
+        """The headers and samples (the mapping page's), and with a mapping the first
+        rows as the partner fields they map to (the check's)."""
+        preview: dict[str, Any] = {"headers": self.headers, "samples": self.samples()}
+        if mapping is not None:
+            rows = self.mapped(mapping)[:PREVIEW_ROWS]
+            columns = list(rows[0].values) if rows else [field for field in mapping if field]
+            preview["columns"] = columns
+            preview["derived_refs"] = "ref" not in mapping
+            preview["rows"] = [
+                {"row": row.number, "values": [row.values[column] for column in columns]}
+                for row in rows
+            ]
+        return preview
 
 
 def _text(value: Any) -> str:
@@ -113,7 +162,12 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and FORMULA_START.match(text[1:]) and not SIGNED_NUMBER.match(text[1:]):
+        # The quote the app's own exports put before formula-like text
+        # (prm.spreadsheets.spreadsheet_cell), so that an export imports as it was.
+        return text[1:]
+    return text
 
 
 def _csv_records(content: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -191,47 +245,16 @@ def _xlsx_records(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
         workbook.close()
 
 
-def _column_name(value: str) -> str:
-    return value.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _columns(header: Sequence[str]) -> list[str]:
-    names = [_column_name(value) for value in header]
-    while names and not names[-1]:
-        names.pop()
-    if not names:
+def _headers(header: Sequence[str]) -> list[str]:
+    headers = list(header)
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
         raise ImportFileError(
             "The first row is empty; it must name the columns (ref, name, ...). "
             "Download the template to start from."
         )
-    problems = []
-    unnamed = [str(index) for index, name in enumerate(names, start=1) if not name]
-    if unnamed:
-        problems.append(f"column {', '.join(unnamed)} of the first row has no name")
-    unknown = [name for name in names if name and name not in COLUMN_HELP]
-    if unknown:
-        problems.append(
-            f"unknown column{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(f'“{name}”' for name in unknown)}"
-        )
-    doubled = sorted({name for name in names if name and names.count(name) > 1})
-    if doubled:
-        problems.append(f"{', '.join(f'“{name}”' for name in doubled)} appear more than once")
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        problems.append(
-            f"the required column{'s' if len(missing) > 1 else ''} "
-            f"{' and '.join(f'“{name}”' for name in missing)} "
-            f"{'are' if len(missing) > 1 else 'is'} missing"
-        )
-    if problems:
-        message = "; ".join(problems)
-        raise ImportFileError(
-            f"{message[0].upper()}{message[1:]}. The first row must name the columns with "
-            f"these names: {', '.join(COLUMNS)} (ref and name are required; download the "
-            "template to start from)."
-        )
-    return names
+    return headers
 
 
 def _check_cells(number: int, texts: list[str]) -> None:
@@ -250,22 +273,23 @@ def _check_cells(number: int, texts: list[str]) -> None:
 
 
 def read_sheet(*, content: bytes, file_format: str) -> Sheet:
-    """The columns and the non-empty rows of a file; ImportFileError if it cannot be
-    imported as a whole (unreadable, unknown or missing columns)."""
+    """The headers and the non-empty rows of a file; ImportFileError if it cannot be
+    imported as a whole (unreadable, too large, no header row). Which column is which
+    field is the mapping's (partners.imports.mapping), not the reader's."""
     records: Iterator[tuple[int, Sequence[Any]]] = (
         _xlsx_records(content) if file_format == ImportFormat.XLSX else _csv_records(content)
     )
     first = next(records, None)
     if first is None:
         raise ImportFileError("The file is empty; the first row must name the columns.")
-    columns = _columns([_text(value) for value in first[1][: MAX_COLUMNS + 1]])
-    width = len(columns)
-    rows: list[SheetRow] = []
-    for number, cells in records:
-        texts = [_text(value) for value in cells]
+    headers = _headers([_text(value) for value in first[1][: MAX_COLUMNS + 1]])
+    width = len(headers)
+    cells: list[tuple[int, bool, list[str]]] = []
+    for number, row in records:
+        texts = [_text(value) for value in row]
         if not any(texts):
             continue
-        if len(rows) == MAX_ROWS:
+        if len(cells) == MAX_ROWS:
             raise ImportFileError(
                 f"The file has more than {MAX_ROWS} partners; at most {MAX_ROWS} rows can be "
                 "imported at once. Split the file into smaller files and import them one "
@@ -273,14 +297,8 @@ def read_sheet(*, content: bytes, file_format: str) -> Sheet:
             )
         _check_cells(number, texts)
         texts += [""] * (width - len(texts))
-        rows.append(
-            SheetRow(
-                number=number,
-                values=dict(zip(columns, texts[:width], strict=True)),
-                stray_values=any(texts[width:]),
-            )
-        )
-    return Sheet(columns=columns, rows=rows)
+        cells.append((number, any(texts[width:]), texts[:width]))
+    return Sheet(headers=headers, cells=cells)
 
 
 def import_template_csv() -> str:

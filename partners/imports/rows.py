@@ -31,10 +31,14 @@ from partners.services import partner_create, partner_update
 from partners.validators import normalize_domain
 from prm.accounts.models import User
 
+from .changes import row_changes
 from .reading import LIST_COLUMNS, SheetRow
 
 # The key of an error of the row as a whole (Django's NON_FIELD_ERRORS).
 ROW_ERROR = "__all__"
+# Fields whose check reads another field: not reported when that one is refused
+# (a national phone number is read in the row's country).
+READS = {"phone": "country", "contact_phone": "country"}
 
 
 def split_list(value: str) -> list[str]:
@@ -187,9 +191,29 @@ class Lookups:
             fields["products"] = [self.products.get(sku, sku) for sku in fields["products"]]
 
 
+def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    """Add the errors of a later check, except for fields already refused (or read
+    from a refused field): a field is reported once, by its first check."""
+    for name, messages in more.items():
+        if name in errors and name != ROW_ERROR:
+            continue
+        if READS.get(name) in errors:
+            continue
+        errors.setdefault(name, []).extend(messages)
+
+
 @dataclass
 class RowPass:
-    """One pass over rows: checking them (dry run) or writing them."""
+    """One pass over rows: checking them (dry run) or writing them.
+
+    Every error of a row is found in one pass: the serializer's type checks, and the
+    services' checks of the fields the serializer let through (run stopped before
+    their first write when the row already has errors, so a bad row writes nothing
+    in either pass). An existing partner is compared with its row first
+    (partners.imports.changes): a row holding nothing new is counted unchanged and
+    never reaches partner_update, so it writes no history and emits no webhook, and
+    a changed one passes only the fields that change.
+    """
 
     job: ImportJob
     lookups: Lookups
@@ -197,7 +221,10 @@ class RowPass:
     dry_run: bool
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Existing partners the pass changes: {"row", "ref", "changes": {field: [old, new]}}.
+    changes: list[dict[str, Any]] = field(default_factory=list)
     # One serializer for every row: building its fields anew per row costs more than
     # checking the row.
     _creating: PartnerInputSerializer = field(default_factory=PartnerInputSerializer)
@@ -207,14 +234,20 @@ class RowPass:
 
     def run(self, rows: Sequence[SheetRow]) -> None:
         refs = [row.ref for row in rows if row.ref]
-        existing = {partner.ref: partner for partner in Partner.objects.filter(ref__in=refs)}
+        existing = {
+            partner.ref: partner
+            for partner in Partner.objects.filter(ref__in=refs)
+            .select_related("sla", "tier", "channel_manager")
+            .prefetch_related("products")
+        }
         for row in rows:
             self._row(row, existing.get(row.ref))
 
     def _fail(self, row: SheetRow, errors: dict[str, list[str]]) -> None:
         self.errors.append({"row": row.number, "ref": row.ref, "errors": errors})
 
-    def _row(self, row: SheetRow, partner: Partner | None) -> None:
+    def _before_the_services(self, row: SheetRow, partner: Partner | None) -> dict[str, list[str]]:
+        """The row's errors found without the services: in the file, and its mode."""
         duplicates = self.duplicates.get(row.number, {})
         errors = {name: list(messages) for name, messages in duplicates.items()}
         if row.stray_values:
@@ -222,27 +255,62 @@ class RowPass:
                 "This row has values right of the last named column; name that column "
                 "or remove the values."
             )
-        if partner is not None and self.job.mode == ImportMode.CREATE:
+        if row.derived_ref and not row.ref and row.values.get("name"):
             errors.setdefault("ref", []).append(
-                f"A partner with ref “{row.ref}” already exists; to update it, import with "
-                f"“{ImportMode.CREATE_OR_UPDATE.label}”."
+                f"No ref can be made from the name “{row.values['name']}” (refs are "
+                "letters, digits, - and _); add a column with the refs."
             )
-        if errors:
-            self._fail(row, errors)
-            return
+        if partner is not None and self.job.mode == ImportMode.CREATE:
+            made = " (made from its name)" if row.derived_ref else ""
+            errors.setdefault("ref", []).append(
+                f"A partner with ref “{row.ref}”{made} already exists; to update it, import "
+                f"with “{ImportMode.CREATE_OR_UPDATE.label}”."
+            )
+        return errors
+
+    def _typed(
+        self, data: dict[str, Any], partner: Partner | None, errors: dict[str, list[str]]
+    ) -> dict[str, Any]:
+        """The row's fields as the serializer reads them; the fields it refuses go to
+        `errors` and are left out, so that the services check the others."""
         serializer = self._updating if partner is not None else self._creating
         try:
-            fields = dict(serializer.run_validation(_row_data(row.values)))
+            return dict(serializer.run_validation(data))
         except serializers.ValidationError as error:
-            self._fail(row, _serializer_errors(error.detail))  # type: ignore[arg-type]
+            refused = _serializer_errors(error.detail)  # type: ignore[arg-type]
+        _merge(errors, refused)
+        rest = {name: value for name, value in data.items() if name not in refused}
+        try:
+            # Partial: a required field refused above is not "missing" as well.
+            return dict(self._updating.run_validation(rest))
+        except serializers.ValidationError:  # pragma: no cover - the fields passed once
+            return {}
+
+    def _row(self, row: SheetRow, partner: Partner | None) -> None:
+        errors = self._before_the_services(row, partner)
+        if partner is not None and self.job.mode == ImportMode.CREATE:
+            # The row cannot be imported in this mode whatever it holds; its fields
+            # are checked as an update when imported in the other mode.
+            self._fail(row, errors)
             return
+        fields = self._typed(_row_data(row.values), partner, errors)
         status = fields.pop("status", None)
         fields.pop("status_reason", None)
+        changes: dict[str, list[str]] = {}
+        if partner is not None:
+            changes = row_changes(partner, fields, status)
+            fields = {name: value for name, value in fields.items() if name in changes}
+            if "status" not in changes:
+                status = None
+            if not changes and not errors:
+                self.unchanged += 1
+                return
         self.lookups.resolve(fields, creating=partner is None)
         actor = self.job.created_by
         reason = f"imported from {self.job.filename}"
+        stop = self.dry_run or bool(errors)
         try:
-            with _stopping_before_the_first_write() if self.dry_run else nullcontext():
+            with _stopping_before_the_first_write() if stop else nullcontext():
                 if partner is None:
                     partner_create(
                         actor=actor,
@@ -257,13 +325,15 @@ class RowPass:
         except _EveryCheckPassed:
             pass
         except ValidationError as error:
-            self._fail(row, _validation_messages(error))
-            return
+            _merge(errors, _validation_messages(error))
         except IntegrityError as error:
             # Someone wrote a clashing partner between the check and the write.
-            self._fail(row, {ROW_ERROR: [f"The database refused the row: {error}".strip()]})
+            _merge(errors, {ROW_ERROR: [f"The database refused the row: {error}".strip()]})
+        if errors:
+            self._fail(row, errors)
             return
         if partner is None:
             self.created += 1
         else:
             self.updated += 1
+            self.changes.append({"row": row.number, "ref": row.ref, "changes": changes})

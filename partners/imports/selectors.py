@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
-from partners.models import ImportJob
+from partners.models import ImportJob, ImportJobChange
 
 from .rows import ROW_ERROR
 
@@ -15,6 +15,12 @@ from .rows import ROW_ERROR
 def import_job_list() -> QuerySet[ImportJob]:
     """Import jobs, newest first, without their files."""
     return ImportJob.objects.select_related("created_by").defer("content", "sheet", "preview")
+
+
+def import_job_change_list(*, job: ImportJob, rows: int) -> list[ImportJobChange]:
+    """The first `rows` partners the job changes (would change, while checked), in
+    file order, each with its fields' old and new values."""
+    return list(ImportJobChange.objects.filter(job_id=job.pk)[:rows])
 
 
 def import_job_get(*, public_id: Any) -> ImportJob:

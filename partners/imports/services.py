@@ -25,10 +25,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from partners.models import ImportFormat, ImportJob, ImportJobError, ImportMode, ImportState
+from partners.models import (
+    ImportFormat,
+    ImportJob,
+    ImportJobChange,
+    ImportJobError,
+    ImportMode,
+    ImportState,
+)
 from prm.accounts.models import User
 from prm.celery import queue_on_commit
 
+from .mapping import check_mapping
 from .reading import MAX_FILE_BYTES
 from .tasks import import_apply, import_validate
 
@@ -98,6 +106,10 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
         raise ValidationError(
             f"This import cannot be run now: it is “{job.get_state_display().lower()}”."
         )
+    if job.valid_rows == 0 and job.unchanged_count and not job.error_count:
+        raise ValidationError(
+            "Nothing to import: every partner in the file is already as the file has it."
+        )
     if job.valid_rows == 0:
         raise ValidationError(
             "No row of this file can be imported; fix the rows listed and upload it again."
@@ -108,6 +120,7 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             processed_rows=0,
             created_count=0,
             updated_count=0,
+            unchanged_count=0,
             error_count=0,
             attempts=0,
             updated_at=timezone.now(),
@@ -115,6 +128,7 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
         if not started:
             raise ValidationError("This import has already been started.")
         ImportJobError.objects.filter(job_id=job.pk).delete()
+        ImportJobChange.objects.filter(job_id=job.pk).delete()
         queue_on_commit(import_apply, job.pk, sweep=SWEEP)
     job.refresh_from_db(
         fields=[
@@ -122,11 +136,49 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             "processed_rows",
             "created_count",
             "updated_count",
+            "unchanged_count",
             "error_count",
             "attempts",
             "updated_at",
         ]
     )
+    return job
+
+
+# A job's columns may be mapped while it waits for its mapping, and mapped anew once
+# checked (before it is imported).
+MAPPABLE = (ImportState.MAPPING, ImportState.VALIDATED)
+
+
+def import_job_map(*, job: ImportJob, mapping: list[str]) -> ImportJob:
+    """Keep the partner field of each of the file's columns ("" leaves it out) and
+    queue the check with it; ValidationError saying what is wrong with the mapping, or
+    that the job cannot be mapped now (and then nothing changes)."""
+    if job.state not in MAPPABLE:
+        raise ValidationError(
+            f"The columns of this import cannot be mapped now: it is "
+            f"“{job.get_state_display().lower()}”."
+        )
+    headers = list((job.preview or {}).get("headers", []))
+    mapping = check_mapping(headers, mapping)
+    with transaction.atomic():
+        mapped = ImportJob.objects.filter(pk=job.pk, state__in=MAPPABLE).update(
+            state=ImportState.UPLOADED,
+            mapping=mapping,
+            processed_rows=0,
+            created_count=0,
+            updated_count=0,
+            unchanged_count=0,
+            error_count=0,
+            attempts=0,
+            updated_at=timezone.now(),
+        )
+        if not mapped:
+            raise ValidationError("This import has moved on meanwhile; reload the page.")
+        ImportJobError.objects.filter(job_id=job.pk).delete()
+        ImportJobChange.objects.filter(job_id=job.pk).delete()
+        queue_on_commit(import_validate, job.pk, sweep=SWEEP)
+    job.refresh_from_db(fields=["state", "mapping", "processed_rows", "error_count", "updated_at"])
     return job
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from partners.models import ImportJob, ImportJobError, ImportState
+from partners.models import ImportJob, ImportJobChange, ImportJobError, ImportState
 
 from .reading import ImportFileError, Sheet, SheetRow, read_sheet
 from .rows import Lookups, RowPass, in_file_duplicates
@@ -88,6 +88,7 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
         processed_rows=0,
         created_count=0,
         updated_count=0,
+        unchanged_count=0,
         error_count=0,
         attempts=0,
         message="",
@@ -125,6 +126,19 @@ def _error_rows(job_id: int, errors: list[dict[str, Any]]) -> list[ImportJobErro
     ]
 
 
+def _change_rows(job_id: int, changes: list[dict[str, Any]]) -> list[ImportJobChange]:
+    return [
+        ImportJobChange(job_id=job_id, row=entry["row"], ref=entry["ref"], changes=entry["changes"])
+        for entry in changes
+    ]
+
+
+def _mapping_of(job: ImportJob, sheet: Sheet) -> list[str] | None:
+    """The columns' fields: as confirmed, or the file's own when its headers are the
+    import's names; None while a person has to map them."""
+    return list(job.mapping) if job.mapping else sheet.exact_mapping
+
+
 def _check_rows(job_id: int) -> None:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
@@ -132,23 +146,39 @@ def _check_rows(job_id: int) -> None:
     except ImportFileError as error:
         fail_job(job_id, str(error))
         return
-    if not sheet.rows:
+    if not sheet.cells:
         fail_job(job_id, "The file has a header row but no partners below it.")
         return
+    mapping = _mapping_of(job, sheet)
+    if mapping is None:
+        # A person maps the columns (partners.imports.services.import_job_map); the
+        # check runs again from the start once they have.
+        ImportJob.objects.filter(pk=job_id, state=ImportState.VALIDATING).update(
+            state=ImportState.MAPPING,
+            total_rows=len(sheet.cells),
+            attempts=0,
+            preview=sheet.preview(),
+            updated_at=timezone.now(),
+        )
+        return
+    rows = sheet.mapped(mapping)
     ImportJob.objects.filter(pk=job_id).update(
-        total_rows=len(sheet.rows), preview=sheet.preview(), updated_at=timezone.now()
+        total_rows=len(rows),
+        preview=sheet.preview(mapping),
+        mapping=mapping,
+        updated_at=timezone.now(),
     )
-    lookups = Lookups.for_rows(sheet.rows, actor=job.created_by)
-    duplicates = in_file_duplicates(sheet.rows)
+    lookups = Lookups.for_rows(rows, actor=job.created_by)
+    duplicates = in_file_duplicates(rows)
     done = job.processed_rows
-    for chunk in _chunks(sheet.rows, start=done):
+    for chunk in _chunks(rows, start=done):
         check = RowPass(job=job, lookups=lookups, duplicates=duplicates, dry_run=True)
         with transaction.atomic():
             check.run(chunk)
             # Nothing should have been written; should a service ever write before
             # saving the partner, it is undone here.
             transaction.set_rollback(True)
-        last = done + len(chunk) == len(sheet.rows)
+        last = done + len(chunk) == len(rows)
         with transaction.atomic():
             # Only from where this run found the job: a second delivery running at the
             # same time cannot count a chunk twice.
@@ -158,6 +188,7 @@ def _check_rows(job_id: int) -> None:
                 processed_rows=done + len(chunk),
                 created_count=F("created_count") + check.created,
                 updated_count=F("updated_count") + check.updated,
+                unchanged_count=F("unchanged_count") + check.unchanged,
                 error_count=F("error_count") + len(check.errors),
                 updated_at=timezone.now(),
                 **({"state": ImportState.VALIDATED, "attempts": 0} if last else {}),
@@ -165,6 +196,7 @@ def _check_rows(job_id: int) -> None:
             if not still_checking:
                 return  # the job was stopped meanwhile, or another delivery went on
             ImportJobError.objects.bulk_create(_error_rows(job_id, check.errors))
+            ImportJobChange.objects.bulk_create(_change_rows(job_id, check.changes))
         done += len(chunk)
 
 
@@ -185,8 +217,13 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     except ImportFileError as error:
         fail_job(job_id, str(error))
         return ImportJob.objects.defer("content", "sheet").get(pk=job_id)
-    lookups = Lookups.for_rows(sheet.rows, actor=job.created_by)
-    duplicates = in_file_duplicates(sheet.rows)
+    mapping = _mapping_of(job, sheet)
+    if mapping is None:  # never checked with a mapping: nothing to apply
+        fail_job(job_id, "The file's columns were never mapped; upload it again.")
+        return ImportJob.objects.defer("content", "sheet").get(pk=job_id)
+    rows = sheet.mapped(mapping)
+    lookups = Lookups.for_rows(rows, actor=job.created_by)
+    duplicates = in_file_duplicates(rows)
     done = 0
     try:
         while True:
@@ -200,16 +237,18 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
                 if locked.state != ImportState.IMPORTING:
                     return locked
                 done = locked.processed_rows
-                chunk = sheet.rows[done : done + CHUNK_ROWS]
+                chunk = rows[done : done + CHUNK_ROWS]
                 write = RowPass(job=locked, lookups=lookups, duplicates=duplicates, dry_run=False)
                 write.run(chunk)
                 locked.processed_rows = done + len(chunk)
-                locked.total_rows = len(sheet.rows)
+                locked.total_rows = len(rows)
                 locked.created_count += write.created
                 locked.updated_count += write.updated
+                locked.unchanged_count += write.unchanged
                 locked.error_count += len(write.errors)
                 ImportJobError.objects.bulk_create(_error_rows(job_id, write.errors))
-                if locked.processed_rows >= len(sheet.rows):
+                ImportJobChange.objects.bulk_create(_change_rows(job_id, write.changes))
+                if locked.processed_rows >= len(rows):
                     locked.state = ImportState.DONE
                     locked.finished_at = timezone.now()
                 locked.save(
@@ -218,6 +257,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
                         "total_rows",
                         "created_count",
                         "updated_count",
+                        "unchanged_count",
                         "error_count",
                         "state",
                         "finished_at",
@@ -229,7 +269,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     except Exception as error:
         fail_job(
             job_id,
-            f"The import stopped unexpectedly after {done} of {len(sheet.rows)} rows "
+            f"The import stopped unexpectedly after {done} of {len(rows)} rows "
             f"({error.__class__.__name__}); the rows before were imported. Upload the rest "
             "of the file again, or ask an administrator to look at the worker's log.",
         )

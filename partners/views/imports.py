@@ -18,18 +18,27 @@ from prm.web.access import staff_required
 from prm.web.body_limits import body_limit
 from prm.web.forms import form_errors_from
 
-from ..forms_import import ImportUploadForm
+from ..fields import BY_NAME
+from ..forms_import import ImportMappingForm, ImportUploadForm
 from ..imports.errors import import_job_error_report
+from ..imports.mapping import IGNORED, ref_from_name, suggest_mapping
 from ..imports.reading import COLUMN_HELP, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_template_csv
-from ..imports.selectors import import_job_error_lines, import_job_get, import_job_list
-from ..imports.services import import_job_create, import_job_start
-from ..models import ImportJob
+from ..imports.selectors import (
+    import_job_change_list,
+    import_job_error_lines,
+    import_job_get,
+    import_job_list,
+)
+from ..imports.services import MAPPABLE, import_job_create, import_job_map, import_job_start
+from ..models import ImportJob, ImportState
 
 RECENT_JOBS = 20
 # Room around the file in an upload: the form's other fields and the multipart framing.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 # The page lists this many errors; the downloadable report has them all.
 ERRORS_SHOWN = 200
+# The page lists this many of the partners an import changes.
+CHANGES_SHOWN = 200
 
 
 def _job(job_id: UUID) -> ImportJob:
@@ -46,13 +55,79 @@ def _csv_download(content: str, filename: str) -> HttpResponse:
     return response
 
 
-def _job_context(job: ImportJob) -> dict[str, Any]:
+def _mapping_form(job: ImportJob, data: Any = None) -> ImportMappingForm:
+    headers = list((job.preview or {}).get("headers", []))
+    suggested = [suggestion.field for suggestion in suggest_mapping(headers)]
+    return ImportMappingForm(data, headers=headers, initial_mapping=list(job.mapping) or suggested)
+
+
+def _mapping_rows(job: ImportJob, form: ImportMappingForm) -> list[dict[str, Any]]:
+    """Per column of the file: its choice, its first values and what was suggested."""
+    preview = job.preview or {}
+    samples = preview.get("samples", [])
+    suggestions = suggest_mapping(form.headers)
+    return [
+        {
+            "field": form[f"column_{index}"],
+            "samples": samples[index] if index < len(samples) else [],
+            "suggestion": suggestion,
+            "suggested_label": BY_NAME[suggestion.field].label if suggestion.field else "",
+        }
+        for index, suggestion in enumerate(suggestions)
+    ]
+
+
+def _changes(job: ImportJob) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": change.row,
+            "ref": change.ref,
+            "fields": [
+                {"name": name, "label": BY_NAME[name].label, "old": old, "new": new}
+                for name, (old, new) in change.changes.items()
+            ],
+        }
+        for change in import_job_change_list(job=job, rows=CHANGES_SHOWN)
+    ]
+
+
+def _job_context(job: ImportJob, mapping_form: ImportMappingForm | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {"job": job}
+    if mapping_form is None and job.state == ImportState.MAPPING:
+        mapping_form = _mapping_form(job)
+    if mapping_form is not None:
+        context["mapping_form"] = mapping_form
+        context["mapping_rows"] = _mapping_rows(job, mapping_form)
+        context["ref_example"] = ("Acme Networks Ltd", ref_from_name("Acme Networks Ltd"))
+        return context
     if not job.is_running:
         # Errors are read only once the job stands still, not on every poll.
         context["error_lines"] = list(import_job_error_lines(job=job, rows=ERRORS_SHOWN))
         context["errors_cut"] = job.error_count > ERRORS_SHOWN
         context["errors_shown"] = ERRORS_SHOWN
+        if job.updated_count:
+            context["changes"] = _changes(job)
+            context["changes_cut"] = job.updated_count > CHANGES_SHOWN
+            context["changes_shown"] = CHANGES_SHOWN
+        preview = job.preview or {}
+        context["preview_labels"] = [
+            BY_NAME[name].label if name in BY_NAME else name for name in preview.get("columns", [])
+        ]
+        context["mapped_columns"] = [
+            {"header": header or f"Column {index + 1}", "field": BY_NAME[field].label}
+            for index, (header, field) in enumerate(
+                zip(preview.get("headers", []), job.mapping, strict=False)
+            )
+            if field != IGNORED
+        ]
+        context["left_out"] = [
+            header or f"Column {index + 1}"
+            for index, (header, field) in enumerate(
+                zip(preview.get("headers", []), job.mapping, strict=False)
+            )
+            if field == IGNORED
+        ]
+        context["can_remap"] = job.state == ImportState.VALIDATED
     return context
 
 
@@ -118,6 +193,29 @@ def import_job_run(request: HttpRequest, job_id: UUID) -> HttpResponse:
     else:
         messages.success(request, f"Importing {job.valid_rows} rows of {job.filename}.")
     return redirect("partner_import:job", job_id=job.public_id)
+
+
+@staff_required
+def import_job_mapping(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """Which field each column of the file goes to: the suggestion to confirm or
+    change (a job waiting for it), or the mapping of a checked job to change."""
+    job = _job(job_id)
+    if job.state not in MAPPABLE:
+        messages.error(
+            request,
+            f"The columns of this import cannot be mapped now: it is "
+            f"“{job.get_state_display().lower()}”.",
+        )
+        return redirect("partner_import:job", job_id=job.public_id)
+    form = _mapping_form(job, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            import_job_map(job=job, mapping=form.mapping())
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            return redirect("partner_import:job", job_id=job.public_id)
+    return render(request, "partners/import_job.html", _job_context(job, mapping_form=form))
 
 
 @staff_required
