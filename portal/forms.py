@@ -82,3 +82,15 @@ class RequestForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+
+class RequestReplyForm(forms.Form):
+    """A partner user's answer on one of its requests (a note to its channel manager)."""
+
+    body = forms.CharField(
+        label="Your answer",
+        required=False,  # slas.services says what is missing, in its words
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Your channel manager is told at once, in the app and by e-mail. "
+        "Markdown (**bold**, - lists, [links](https://…)) is shown formatted.",
+    )

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from prm.accounts.models import User
@@ -28,11 +29,12 @@ from reporting.forms import CallEntryForm, ContactEntryForm, PeriodForm
 from reporting.scorecard import PARTNER_TILES
 from reporting.scorecard import scorecard as build_scorecard
 from slas.calendar import CalendarError
-from slas.models import PartnerRequest
-from slas.selectors import sla_event_list
+from slas.models import MessageKind, PartnerRequest
+from slas.selectors import request_conversation, sla_event_list
+from slas.services import RequestClosedError, request_message_add
 
 from . import selectors, services
-from .forms import ProfileForm, RequestForm
+from .forms import ProfileForm, RequestForm, RequestReplyForm
 
 PAGE_SIZE = 25
 
@@ -168,12 +170,34 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-@require_safe
+@require_http_methods(["GET", "POST"])
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """One of the partner's requests with its clocks and conversation; posting answers
+    it (a note to the channel manager, slas.services.request_message_add)."""
     try:
         partner_request = selectors.portal_request_get(user=request.user, request_id=request_id)
     except PartnerRequest.DoesNotExist as error:
         raise Http404("You have no such request.") from error
+    form = RequestReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            request_message_add(
+                request=partner_request,
+                author=_user(request),
+                kind=MessageKind.NOTE,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        except RequestClosedError as error:
+            messages.info(request, str(error))
+            return redirect("portal:request_detail", request_id=partner_request.pk)
+        else:
+            messages.success(request, "Your answer is sent; your channel manager is told.")
+            return redirect(
+                reverse("portal:request_detail", kwargs={"request_id": partner_request.pk})
+                + "#conversation"
+            )
     row = selectors.portal_request_rows([partner_request])[0]
     events = sla_event_list(partner=partner_request.partner).filter(request=partner_request)
     return _render(
@@ -183,6 +207,8 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         row=row,
         partner_request=partner_request,
         events=events,
+        conversation=request_conversation(request=partner_request),
+        form=form,
     )
 
 

@@ -1,5 +1,6 @@
 """SLA API: /api/v1/slas/ (by slug), /api/v1/partners/{ref}/sla/ (effective SLA and
-overrides) and /api/v1/requests/ (partner requests and their clocks)."""
+overrides) and /api/v1/requests/ (partner requests, their clocks and conversation:
+`respond` and `resolve` take the reply the partner reads, `messages` lists them)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,14 @@ from . import selectors, services
 from .calendar import CalendarError
 from .clocks import read_clock
 from .models import (
+    STAFF_MESSAGE_KINDS,
     TARGET_FIELDS,
     WEEKDAYS,
     Clock,
+    MessageKind,
     PartnerRequest,
     RequestKind,
+    RequestMessage,
     ReviewCadence,
     SlaPolicy,
 )
@@ -279,6 +283,54 @@ class PartnerRequestInputSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField(required=False)
 
 
+REPLY_RULE = (
+    "`body` is the reply the partner reads (Markdown, shown sanitised): it is stored in "
+    "the request's conversation (`GET .../messages/`), shown on the partner portal and "
+    "mailed to the partner's portal users and contact e-mail. The first reply is the "
+    "first response. `body` is optional so that clients from before replies keep "
+    "working: without it only the clock stops, nothing is sent. A `body` that is blank "
+    "or over 10,000 characters is refused (400, by field); a `body` for a resolved "
+    "request answers 409."
+)
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        required=False,
+        allow_blank=True,  # refused by the service, with its message
+        trim_whitespace=False,
+        help_text="The reply the partner reads (Markdown); optional, see the description.",
+    )
+
+
+class RequestMessageSerializer(serializers.ModelSerializer):
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="email", read_only=True, allow_null=True
+    )
+    side = serializers.SerializerMethodField(help_text="vendor or partner")
+    first_response = serializers.SerializerMethodField(
+        help_text="true for the reply that was the request's first response"
+    )
+    mailed_at = serializers.DateTimeField(source="notified_at", read_only=True, allow_null=True)
+
+    class Meta:
+        model = RequestMessage
+        fields = [
+            "id", "kind", "author", "side", "body", "created_at", "first_response",
+            "mailed_at", "mailed_to",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_side(self, message: RequestMessage) -> str:
+        return "vendor" if message.kind in STAFF_MESSAGE_KINDS else "partner"
+
+    def get_first_response(self, message: RequestMessage) -> bool:
+        return (
+            message.kind in STAFF_MESSAGE_KINDS
+            and message.created_at == message.request.first_response_at
+        )
+
+
 class PartnerRequestViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -315,14 +367,60 @@ class PartnerRequestViewSet(
             raise Conflict(str(error)) from error
         return Response(PartnerRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, summary="Record the first response (stops that clock)")
+    def _reply(self, request: Request, kind: str) -> Response:
+        partner_request = self.get_object()
+        data = ReplyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "body" not in data.validated_data:
+            # A client from before replies: only the clock stops, as it always did.
+            if kind == MessageKind.RESOLUTION:
+                services.partner_request_resolve(request=partner_request)
+            else:
+                services.partner_request_respond(request=partner_request)
+            return Response(PartnerRequestSerializer(partner_request).data)
+        try:
+            services.request_message_add(
+                request=partner_request,
+                author=acting_user(request),
+                kind=kind,
+                body=data.validated_data["body"],
+            )
+        except services.RequestClosedError as error:
+            raise Conflict(str(error)) from error
+        return Response(PartnerRequestSerializer(partner_request).data)
+
+    @extend_schema(
+        request=ReplyInputSerializer,
+        examples=[*examples.REPLY_EXAMPLES, *examples.PARTNER_REQUEST_EXAMPLES],
+        summary="Reply to the request (the first reply stops the first-response clock)",
+        description=REPLY_RULE,
+    )
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk: str) -> Response:
-        updated = services.partner_request_respond(request=self.get_object())
-        return Response(PartnerRequestSerializer(updated).data)
+        return self._reply(request, MessageKind.RESPONSE)
 
-    @extend_schema(request=None, summary="Resolve the request (stops its clocks)")
+    @extend_schema(
+        request=ReplyInputSerializer,
+        examples=[*examples.RESOLVE_EXAMPLES, *examples.PARTNER_REQUEST_EXAMPLES],
+        summary="Resolve the request with a reply (stops its clocks)",
+        description=REPLY_RULE,
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
-        updated = services.partner_request_resolve(request=self.get_object())
-        return Response(PartnerRequestSerializer(updated).data)
+        return self._reply(request, MessageKind.RESOLUTION)
+
+    @extend_schema(
+        request=None,
+        responses=RequestMessageSerializer(many=True),
+        examples=examples.REQUEST_MESSAGES_EXAMPLES,
+        summary="The request's conversation, oldest first",
+        description="The vendor's replies (`response`, `resolution`) and the partner's "
+        "answers from the portal (`note`), with when each was mailed and to whom.",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)  # one conversation
+    def messages(self, request: Request, pk: str) -> Response:
+        partner_request = self.get_object()
+        conversation = list(selectors.request_message_list(request=partner_request))
+        for message in conversation:
+            message.request = partner_request
+        return Response(RequestMessageSerializer(conversation, many=True).data)

@@ -186,3 +186,58 @@ PARTNER_REQUEST_EXAMPLES = [
         response_only=True,
     ),
 ]
+
+REPLY_EXAMPLES = [
+    OpenApiExample(
+        "A first response",
+        value={"body": "We reset both accounts; please try again and tell us if it works."},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "No reply text (clients from before replies: only the clock stops)",
+        value={},
+        request_only=True,
+    ),
+]
+
+RESOLVE_EXAMPLES = [
+    OpenApiExample(
+        "The resolution",
+        value={"body": "Fixed in the 4.2.1 release: password resets no longer expire early."},
+        request_only=True,
+    ),
+]
+
+# One message each: drf-spectacular shows a list answer's example as a list of it.
+REQUEST_MESSAGES_EXAMPLES = [
+    OpenApiExample(
+        "The vendor's first response",
+        value={
+            "id": 7,
+            "kind": "response",
+            "author": "maria@vendor.example",
+            "side": "vendor",
+            "body": "We reset both accounts; please try again and tell us if it works.",
+            "created_at": "2026-11-24T10:55:00Z",
+            "first_response": True,
+            "mailed_at": "2026-11-24T10:55:02Z",
+            "mailed_to": ["nancy@northwind.example", "support@northwind.example"],
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "The partner's answer from the portal",
+        value={
+            "id": 8,
+            "kind": "note",
+            "author": "nancy@northwind.example",
+            "side": "partner",
+            "body": "One of them can sign in now; the other still cannot.",
+            "created_at": "2026-11-24T11:40:00Z",
+            "first_response": False,
+            "mailed_at": "2026-11-24T11:40:01Z",
+            "mailed_to": ["maria@vendor.example"],
+        },
+        response_only=True,
+    ),
+]

@@ -207,3 +207,24 @@ class OverrideForm(forms.Form):
 
 def _plain(value: Any) -> str:
     return format(Decimal(str(value)).normalize(), "f")
+
+
+class RequestReplyForm(forms.Form):
+    """The vendor's reply to a partner request: written, reviewed, then sent. The token
+    makes sending twice (a double click, a reload) store and mail it once."""
+
+    body = forms.CharField(
+        label="Reply to the partner",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,  # the service says what is missing, in its words
+        help_text="The partner's users read it in the portal and by e-mail. Markdown "
+        "(**bold**, - lists, [links](https://…)) is shown formatted.",
+    )
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form was not complete; reload the request and write the reply again.",
+            "invalid": "This form was not complete; reload the request and write the reply again.",
+        },
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -1,6 +1,8 @@
 """An SLA event's e-mail to the partner's channel manager: queued when the event is
 told (slas.services.events), sent at most once per event by a retrying task, and
-queued again by beat's sweep when it never went out.
+queued again by beat's sweep when it never went out. A request message's e-mail to
+the other side of the conversation (slas.services.messages) goes the same way, with
+the same sweep.
 
 The task lives here, beside the sending it retries, rather than in slas.tasks: the
 services that queue it are the ones slas.tasks calls, so queueing it from there
@@ -12,13 +14,20 @@ from datetime import datetime, timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, send_mail
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from prm.celery import app, queue_on_commit
+from prm.tenancy.db import current_schema
+from prm.tenancy.models import Tenant
+from prm.tenancy.selectors import tenant_base_url
 
-from .models import SlaEvent
+from .models import STAFF_MESSAGE_KINDS, MessageKind, RequestKind, RequestMessage, SlaEvent
+from .selectors import request_message_recipients
+from .templatetags.sla_markdown import render_markdown
 
 # The beat entry (prm/settings/base.py) that queues an event's e-mail that was not.
 MAIL_SWEEP = "slas-event-mail-sweep"
@@ -92,4 +101,120 @@ def sla_event_mail_sweep(*, now: datetime | None = None) -> int:
         SlaEvent.objects.filter(pk__in=unsent).update(mail_requeued_at=now)
         for event_id in unsent:
             sla_event_mail_queue(event_id=event_id)
+    return len(unsent)
+
+
+# --- a request message's e-mail -------------------------------------------------------
+
+
+def _tenant() -> Tenant | None:
+    """The tenant the connection is set to (a request's, a task's), for its name and
+    address; looked up by schema when the connection holds only a schema name."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Tenant):
+        return tenant
+    return Tenant.objects.filter(schema_name=current_schema()).first()
+
+
+def request_message_mail(
+    *, message: RequestMessage, recipients: list[str]
+) -> EmailMultiAlternatives:
+    """The message's e-mail: plain text, and the Markdown rendered sanitised as HTML."""
+    request = message.request
+    tenant = _tenant()
+    to_partner = message.kind in STAFF_MESSAGE_KINDS
+    path = reverse(
+        "portal:request_detail" if to_partner else "slas:request_detail",
+        kwargs={"request_id": request.pk},
+    )
+    vendor = tenant.name if tenant is not None else ""
+    if message.kind == MessageKind.RESOLUTION:
+        subject = f"Resolved: {request.subject}"
+    elif to_partner and request.kind == RequestKind.LEAD:
+        subject = f"Re: {request.subject} (lead)"
+    elif to_partner:
+        subject = f"Re: {request.subject}"
+    else:
+        subject = f"{request.partner.name} answered: {request.subject}"
+    context = {
+        "message": message,
+        "partner_request": request,
+        "partner": request.partner,
+        "author": message.author,
+        "vendor": vendor,
+        "to_partner": to_partner,
+        "url": (tenant_base_url(tenant=tenant) if tenant is not None else "") + path,
+        "body_html": render_markdown(message.body),
+    }
+    mail = EmailMultiAlternatives(
+        subject=(f"{subject} · {vendor}" if vendor and to_partner else subject)[:200],
+        body=render_to_string("slas/email/request_message.txt", context),
+        to=recipients,
+    )
+    mail.attach_alternative(
+        render_to_string("slas/email/request_message.html", context), "text/html"
+    )
+    return mail
+
+
+def request_message_mail_send(*, message: RequestMessage) -> bool:
+    """Send the message's e-mail unless it went out already; True when sent now. The
+    recipients are read when it is sent (slas.selectors.request_message_recipients) and
+    recorded in `mailed_to`; with none (a partner without portal users or contact
+    e-mail) it is marked done, sending nothing. Locked as sla_event_mail_send is."""
+    with transaction.atomic():
+        locked = (
+            RequestMessage.objects.select_for_update(of=("self",))
+            .select_related("request__partner__channel_manager", "author")
+            .get(pk=message.pk)
+        )
+        if locked.notified_at is not None:
+            return False
+        recipients = request_message_recipients(request=locked.request, kind=locked.kind)
+        if recipients:
+            request_message_mail(message=locked, recipients=recipients).send(fail_silently=False)
+        locked.notified_at = timezone.now()
+        locked.mailed_to = recipients
+        locked.save(update_fields=["notified_at", "mailed_to"])
+    return bool(recipients)
+
+
+@app.task(
+    name="slas.send_request_message_mail",
+    autoretry_for=(SMTPException, ConnectionError, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_request_message_mail(message_id: int) -> bool:
+    message = RequestMessage.objects.filter(pk=message_id).first()
+    return message is not None and request_message_mail_send(message=message)
+
+
+def request_message_mail_queue(*, message_id: int) -> None:
+    """Queue the message's e-mail once the transaction that stored it commits."""
+    queue_on_commit(send_request_message_mail, message_id, sweep=MAIL_SWEEP)
+
+
+def request_message_mail_sweep(*, now: datetime | None = None) -> int:
+    """As sla_event_mail_sweep, for request messages: queue the e-mail of every message
+    of the last day still unsent PRM_SLA_MAIL_OVERDUE_SECONDS after it was written (or
+    after this sweep last queued it). Returns how many."""
+    now = now or timezone.now()
+    overdue_before = now - timedelta(seconds=settings.PRM_SLA_MAIL_OVERDUE_SECONDS)
+    with transaction.atomic():
+        unsent = list(
+            RequestMessage.objects.filter(
+                notified_at__isnull=True,
+                created_at__lt=overdue_before,
+                created_at__gte=now - MAIL_SWEEP_MAX_AGE,
+            )
+            .exclude(mail_requeued_at__gte=overdue_before)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        RequestMessage.objects.filter(pk__in=unsent).update(mail_requeued_at=now)
+        for message_id in unsent:
+            request_message_mail_queue(message_id=message_id)
     return len(unsent)

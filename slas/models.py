@@ -325,3 +325,65 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MessageKind(models.TextChoices):
+    RESPONSE = "response", "Response"
+    RESOLUTION = "resolution", "Resolution"
+    NOTE = "note", "Note from the partner"
+
+
+# What the vendor's side writes (a reply that stops the first-response clock, or the
+# one that resolves); a partner user writes notes.
+STAFF_MESSAGE_KINDS = (MessageKind.RESPONSE, MessageKind.RESOLUTION)
+
+
+class RequestMessage(models.Model):
+    """One message of a partner request's conversation: the vendor's replies (the first
+    stops the first-response clock, the resolution reply the resolution clock) and the
+    partner's notes, in order. Each is mailed once to the other side; `notified_at`
+    says when (slas.mail), `mailed_to` to whom.
+
+    A first step of the conversations of DESIGN.md "Partner communications": a message
+    has a thread (its request), an author, a body and a time, as comms' will."""
+
+    request = models.ForeignKey(PartnerRequest, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(help_text="Markdown; rendered sanitised.")
+    created_at = models.DateTimeField()
+    # The confirmation form's one-time key: a form sent twice (a double click, a
+    # reload) stores and mails the message once.
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    mail_requeued_at = models.DateTimeField(null=True, blank=True)
+    mailed_to = ArrayField(models.EmailField(), default=list, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["request", "created_at"]),
+            # Messages whose e-mail has not gone out, for the sweep: a few rows.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(notified_at__isnull=True),
+                name="slas_message_mail_unsent",
+            ),
+        ]
+        constraints = [
+            # A request is resolved once, so it has at most one resolution reply.
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(kind="resolution"),
+                name="slas_message_one_resolution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.request}"
+
+    @property
+    def from_partner(self) -> bool:
+        return self.kind == MessageKind.NOTE

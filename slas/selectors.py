@@ -19,19 +19,22 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from prm.accounts.models import Role
+from prm.accounts.models import Role, User
 from prm.tenancy.clock import tenant_today
 
 from .clocks import read_clock
 from .compliance import MINIMUMS, actuals, partner_month_compliance
 from .models import (
+    STAFF_MESSAGE_KINDS,
     TARGET_FIELDS,
     WEEKDAY_CHOICES,
     Clock,
     ClockState,
+    MessageKind,
     Notification,
     PartnerRequest,
     PartnerSlaOverride,
+    RequestMessage,
     SlaEvent,
     SlaPolicy,
     SlaPolicyVersion,
@@ -62,6 +65,81 @@ def partner_request_list_for_user(*, user: Any) -> QuerySet[PartnerRequest]:
     if user.role == Role.PARTNER:
         return requests.filter(partner__users__user=user)
     return requests.none()
+
+
+def request_message_list(*, request: PartnerRequest) -> QuerySet[RequestMessage]:
+    """The request's conversation, oldest first."""
+    return RequestMessage.objects.filter(request=request).select_related("author")
+
+
+def request_conversation(*, request: PartnerRequest) -> list[dict[str, Any]]:
+    """What the request pages show as its conversation, in order: the request as it was
+    raised, then every message, each with who wrote it (and for which side), what it
+    was (first response, reply, resolution, the partner's answer) and when."""
+    lead = request.kind == "lead"
+    entries: list[dict[str, Any]] = [
+        {
+            "id": "request",
+            "kind": "request",
+            "label": "Lead offered" if lead else "Request raised",
+            "author": request.raised_by,
+            "from_partner": request.raised_by is not None
+            and request.raised_by.role == Role.PARTNER,
+            "body": request.description,
+            "at": request.opened_at,
+            "message": None,
+        }
+    ]
+    for message in request_message_list(request=request):
+        if message.kind == MessageKind.RESOLUTION:
+            label = "Resolution"
+        elif message.kind == MessageKind.NOTE:
+            label = "Answer from the partner"
+        elif request.first_response_at == message.created_at:
+            label = "Accepted" if lead else "First response"
+        else:
+            label = "Reply"
+        entries.append(
+            {
+                "id": f"message-{message.pk}",
+                "kind": message.kind,
+                "label": label,
+                "author": message.author,
+                "from_partner": message.from_partner,
+                "via_api": message.author is not None and message.author.role == Role.INTEGRATOR,
+                "body": message.body,
+                "at": message.created_at,
+                "message": message,
+            }
+        )
+    return entries
+
+
+def partner_users_of(*, partner: Any) -> QuerySet[User]:
+    """The active portal users linked to the partner."""
+    return User.objects.filter(
+        partner_link__partner=partner, role=Role.PARTNER, is_active=True
+    ).order_by("email")
+
+
+def request_message_recipients(*, request: PartnerRequest, kind: str) -> list[str]:
+    """Who a message of `kind` on `request` is mailed to: the vendor's replies go to the
+    partner's portal users and its contact e-mail, a partner's note to its channel
+    manager. Each address once (case aside), in order."""
+    partner = request.partner
+    if kind in STAFF_MESSAGE_KINDS:
+        addresses = [*partner_users_of(partner=partner).values_list("email", flat=True)]
+        addresses.append(partner.contact_email)
+    else:
+        manager = partner.channel_manager
+        addresses = [manager.email] if manager is not None and manager.is_active else []
+    seen: set[str] = set()
+    recipients = []
+    for address in addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            recipients.append(address)
+    return recipients
 
 
 def sla_event_list(*, partner: Any | None = None) -> QuerySet[SlaEvent]:

@@ -1,6 +1,7 @@
 """Writes of slas: policies and partners' own targets (policies, with the value
-parsers in fields), partner requests and their clocks (requests), and SLA events
-with their notifications (events; their e-mail is slas.mail).
+parsers in fields), partner requests and their clocks (requests), their
+conversation's replies and notes (messages), and SLA events with their
+notifications (events; their e-mail, and the messages', is slas.mail).
 
 The settings page, the API and `manage.py sla_defaults` all validate and apply
 policies through `sla_policy_validate` / `sla_policy_save`, so a field means the same
@@ -16,6 +17,12 @@ from .events import (
     sla_minimums_evaluate,
 )
 from .fields import validate_targets
+from .messages import (
+    MESSAGE_MAX_LENGTH,
+    RequestClosedError,
+    request_message_add,
+    request_message_check,
+)
 from .policies import (
     POLICY_FIELDS,
     current_version,
@@ -34,8 +41,10 @@ from .requests import (
 )
 
 __all__ = [
+    "MESSAGE_MAX_LENGTH",
     "POLICY_FIELDS",
     "PolicyCalendarError",
+    "RequestClosedError",
     "current_version",
     "notifications_mark_read",
     "partner_request_open",
@@ -43,6 +52,8 @@ __all__ = [
     "partner_request_respond",
     "partner_sla_override_set",
     "policy_data",
+    "request_message_add",
+    "request_message_check",
     "sla_clocks_evaluate",
     "sla_defaults_apply",
     "sla_event_notify",

@@ -1,8 +1,16 @@
 """Pages of partner requests: the list (open ones by time left), a request with its
-clocks and events, and opening, answering and resolving one."""
+clocks, events and conversation, and opening, answering and resolving one.
+
+Answering and resolving take a reply the partner reads, in three steps: write it
+(the request's page, or the respond/resolve page the list's buttons open), review it
+(a page that shows it as the partner will read it, who gets it by e-mail and what it
+does to the clocks; nothing is stored or sent yet), and send it. The steps are
+server-side forms, no script: the review page carries the text and a one-time token,
+so sending twice stores and mails once."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from partners.selectors import partner_list_for_user
 from prm.web.access import staff_required
@@ -20,7 +28,9 @@ from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..calendar import CalendarError
-from ..forms import PartnerRequestForm
+from ..forms import PartnerRequestForm, RequestReplyForm
+from ..models import MessageKind, PartnerRequest, RequestMessage
+from ..templatetags.sla_markdown import render_markdown
 from .common import actor, partner_or_404, request_or_404, safe_next, scope_of
 
 REQUESTS_PAGE_SIZE = 50
@@ -97,42 +107,102 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @staff_required
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     partner_request = request_or_404(request, request_id)
-    row = selectors.partner_request_rows([partner_request])[0]
-    events = selectors.sla_event_list(partner=partner_request.partner).filter(
-        request=partner_request
-    )
-    return render(
-        request,
-        "slas/request_detail.html",
-        {"row": row, "partner_request": partner_request, "events": events, "section": "requests"},
-    )
+    form = RequestReplyForm(initial={"token": uuid.uuid4(), "next": request.path})
+    return render(request, "slas/request_detail.html", _request_context(partner_request, form))
+
+
+def _request_context(partner_request: PartnerRequest, form: RequestReplyForm) -> dict[str, Any]:
+    return {
+        "row": selectors.partner_request_rows([partner_request])[0],
+        "partner_request": partner_request,
+        "events": selectors.sla_event_list(partner=partner_request.partner).filter(
+            request=partner_request
+        ),
+        "conversation": selectors.request_conversation(request=partner_request),
+        "form": form,
+        "section": "requests",
+    }
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_respond(request: HttpRequest, request_id: int) -> HttpResponse:
-    partner_request = request_or_404(request, request_id)
-    if partner_request.first_response_at is not None or partner_request.resolved_at is not None:
-        messages.info(request, f"“{partner_request.subject}” already had its first response.")
-    else:
-        with transaction.atomic():
-            services.partner_request_respond(request=partner_request)
-        messages.success(
-            request, f"First response recorded for “{partner_request.subject}”; that clock stopped."
-        )
-    default = reverse("slas:request_detail", kwargs={"request_id": partner_request.pk})
-    return redirect(safe_next(request, request.POST.get("next"), default))
+    """Write, review and send a reply; the first one is the request's first response."""
+    return _reply(request, request_id, MessageKind.RESPONSE)
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Write, review and send the reply that resolves the request."""
+    return _reply(request, request_id, MessageKind.RESOLUTION)
+
+
+def _reply(request: HttpRequest, request_id: int, kind: str) -> HttpResponse:
     partner_request = request_or_404(request, request_id)
+    detail = reverse("slas:request_detail", kwargs={"request_id": partner_request.pk})
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), detail)
     if partner_request.resolved_at is not None:
         messages.info(request, f"“{partner_request.subject}” was already resolved.")
+        return redirect(back)
+    if request.method == "POST":
+        form = RequestReplyForm(request.POST)
+        step = request.POST.get("step") or "review"
     else:
-        with transaction.atomic():
-            services.partner_request_resolve(request=partner_request)
-        messages.success(request, f"“{partner_request.subject}” is resolved; its clocks stopped.")
-    default = reverse("slas:request_detail", kwargs={"request_id": partner_request.pk})
-    return redirect(safe_next(request, request.POST.get("next"), default))
+        form = RequestReplyForm(initial={"token": uuid.uuid4(), "next": back})
+        step = "write"
+    if step in ("review", "send") and form.is_valid():
+        body = form.cleaned_data["body"]
+        try:
+            if step == "send":
+                message = services.request_message_add(
+                    request=partner_request,
+                    author=actor(request),
+                    kind=kind,
+                    body=body,
+                    token=form.cleaned_data["token"],
+                )
+            else:
+                # The review runs the service's checks without its write, so an empty
+                # or too long reply comes back to the form before it is shown as final.
+                body = services.request_message_check(author=actor(request), kind=kind, body=body)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        except services.RequestClosedError as error:
+            messages.info(request, str(error))
+            return redirect(back)
+        else:
+            if step == "send":
+                messages.success(request, _sent_message(message))
+                return redirect(safe_next(request, form.cleaned_data["next"], detail))
+            return render(
+                request,
+                "slas/request_reply_review.html",
+                {
+                    "partner_request": partner_request,
+                    "form": form,
+                    "kind": kind,
+                    "body": body,
+                    "preview": render_markdown(body),
+                    "recipients": selectors.request_message_recipients(
+                        request=partner_request, kind=kind
+                    ),
+                    "stops_first_response": partner_request.first_response_at is None,
+                    "row": selectors.partner_request_rows([partner_request])[0],
+                    "section": "requests",
+                },
+            )
+    context = _request_context(partner_request, form)
+    context["kind"] = kind
+    return render(request, "slas/request_reply.html", context)
+
+
+def _sent_message(message: RequestMessage) -> str:
+    partner_request = message.request
+    subject = partner_request.subject
+    if message.kind == MessageKind.RESOLUTION:
+        return f"“{subject}” is resolved; your reply is on its way to the partner."
+    stopped = partner_request.first_response_at == message.created_at
+    return f"Your reply on “{subject}” is on its way to the partner." + (
+        " The first-response clock stopped." if stopped else ""
+    )

@@ -522,6 +522,16 @@ def test_the_request_list_puts_the_least_time_left_first(
     assert "overdue by" in html
 
 
+def reply_and_send(client: TenantClient, url: str, body: str, next_url: str) -> Any:
+    """Open the reply page (as the list's button does), review the reply, send it."""
+    compose = client.get(url, {"next": next_url})
+    assert compose.status_code == 200
+    token = compose.context["form"]["token"].value()
+    review = client.post(url, {"body": body, "token": token, "next": next_url})
+    assert "Check the reply before it is sent" in text_of(review)
+    return client.post(url, {"body": body, "token": token, "next": next_url, "step": "send"})
+
+
 def test_respond_and_resolve_stop_the_clocks(
     alpha_manager: TenantClient,
     sample: dict[str, Any],
@@ -531,10 +541,12 @@ def test_respond_and_resolve_stop_the_clocks(
     partner_request = sample["request"]
     detail = reverse("slas:request_detail", args=[partner_request.pk])
 
-    # when the manager records the first response from the list
-    response = alpha_manager.post(
+    # when the manager writes, reviews and sends the first response from the list
+    response = reply_and_send(
+        alpha_manager,
         reverse("slas:request_respond", args=[partner_request.pk]),
-        {"next": reverse("slas:requests")},
+        "We are on it.",
+        reverse("slas:requests"),
     )
 
     # then the first response clock stopped and the browser is back on the list
@@ -545,10 +557,12 @@ def test_respond_and_resolve_stop_the_clocks(
         assert partner_request.first_response_state == "met"
         assert partner_request.resolved_at is None
 
-    # when the request is resolved; a foreign "next" is ignored
-    response = alpha_manager.post(
+    # when the request is resolved the same way; a foreign "next" is ignored
+    response = reply_and_send(
+        alpha_manager,
         reverse("slas:request_resolve", args=[partner_request.pk]),
-        {"next": "https://evil.example/"},
+        "Done.",
+        "https://evil.example/",
     )
 
     # then both clocks are met and the request's page shows it resolved, without buttons
