@@ -18,7 +18,8 @@ from http import HTTPStatus
 from typing import Any
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.views import defaults
@@ -101,7 +102,16 @@ def _permission_denied_page(request: HttpRequest, exception: Exception) -> HttpR
 bad_request = _handler(400, defaults.bad_request)
 permission_denied = _handler(403, _permission_denied_page)
 page_not_found = _handler(404, defaults.page_not_found)
-server_error = _handler(500, defaults.server_error)
+
+
+def _server_error_page(request: HttpRequest) -> HttpResponse:
+    """templates/500.html rendered with no context at all. Not Django's server_error:
+    that one asks for the CSRF token, which (CSRF_USE_SESSIONS) reads the session from
+    the database, and the database may be what failed."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+server_error = _handler(500, _server_error_page)
 
 
 # Headers of the original answer that still hold for its JSON replacement.
