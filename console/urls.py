@@ -3,7 +3,7 @@ fragment and its CSV downloads under /dashboard/."""
 
 from django.urls import path
 
-from . import people, views
+from . import organisation, people, views
 
 app_name = "console"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/live/", views.dashboard_live, name="dashboard_live"),
     path("dashboard/export/<slug:table>.csv", views.dashboard_export, name="dashboard_export"),
+    path("settings/organisation/", organisation.organisation, name="organisation"),
     path("settings/people/", people.people_list, name="people"),
     path("settings/people/invite/", people.person_invite_page, name="person_invite"),
     path("settings/people/<int:user_id>/", people.person_edit, name="person_edit"),

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter
 
+from prm.tenancy.api import TenantView
 from prm.web.access import public_view
 
 from .docs import DocsView, SchemaView
@@ -27,6 +28,7 @@ def api_root(request: Request) -> Response:
     return Response(
         {
             "me": reverse("api:me", request=request),
+            "tenant": reverse("api:tenant", request=request),
             "api_keys": reverse("api:api-key-list", request=request),
             "partners": reverse("api:partner-list", request=request),
             "products": reverse("api:product-list", request=request),
@@ -43,6 +45,7 @@ def api_root(request: Request) -> Response:
 v1: list[URLPattern | URLResolver] = [
     path("", api_root, name="root"),
     path("me/", MeView.as_view(), name="me"),
+    path("tenant/", TenantView.as_view(), name="tenant"),
     path("", include(router.urls)),
     path("", include("slas.urls_api")),
     path("", include("reporting.urls_api")),

@@ -6,7 +6,9 @@ migrate_schemas keeps current like any tenant, so creating a tenant costs one sc
 copy instead of replaying every migration (bench/provision.py).
 """
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -19,8 +21,12 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from prm.accounts.models import Role, User
 from prm.accounts.services import rate_limit_errors, user_create
 
+from . import options
 from .models import RESERVED_SLUGS, Domain, Tenant, slug_validator
+from .selectors import tenant_host_cache_clear
 from .signals import tenant_provisioned
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE_SLUG = "tenant-template"
 
@@ -180,6 +186,82 @@ def tenant_rate_limit_set(*, tenant: Tenant, api_rate_limit: int | None) -> Tena
         # save() sends post_save, which clears the cached tenant of its hosts.
         tenant.save(update_fields=["api_rate_limit", "updated_at"])
     return tenant
+
+
+# What the tenant's administrator may change (the organisation page, PATCH /api/v1/tenant/).
+TENANT_SETTINGS = ("name", "time_zone", "currency", "locale")
+NAME_MAX_LENGTH = 200
+
+
+def tenant_settings_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem with the given settings, by field; empty when all can be set."""
+    errors: dict[str, list[str]] = {}
+    for field in sorted(set(fields) - set(TENANT_SETTINGS)):
+        errors[field] = [f"“{field}” is not a setting; use {', '.join(TENANT_SETTINGS)}."]
+    if "name" in fields:
+        name = str(fields["name"] or "").strip()
+        if not name:
+            errors["name"] = ["The organisation needs a name: people see it on every page."]
+        elif len(name) > NAME_MAX_LENGTH:
+            errors["name"] = [f"Use at most {NAME_MAX_LENGTH} characters (it has {len(name)})."]
+    if "time_zone" in fields and not options.is_time_zone(str(fields["time_zone"] or "").strip()):
+        errors["time_zone"] = [
+            f"“{fields['time_zone']}” is not a time zone; use a name like Europe/Berlin."
+        ]
+    currency = str(fields.get("currency") or "").strip().upper()
+    if "currency" in fields and currency not in options.currencies():
+        errors["currency"] = [
+            f"“{fields['currency']}” is not an ISO 4217 currency code; use one like EUR or USD."
+        ]
+    if "locale" in fields and not options.is_locale(str(fields["locale"] or "").strip()):
+        errors["locale"] = [
+            f"“{fields['locale']}” is not a locale; use a language and country like en_GB or de_DE."
+        ]
+    return errors
+
+
+def tenant_update(*, tenant: Tenant, actor: User | None, **fields: Any) -> list[str]:
+    """Change the organisation's settings (any of TENANT_SETTINGS); returns the names of
+    those that changed. Validates them all first (ValidationError by field; nothing
+    changes). The row lives in the public schema; the hosts' cached tenant is dropped
+    when the change commits, so the next request of any worker reads the new zone,
+    currency and locale (prm.tenancy.selectors.tenant_get_for_host)."""
+    if errors := tenant_settings_errors(fields):
+        raise ValidationError(errors)
+    cleaned = {field: str(value).strip() for field, value in fields.items()}
+    if "currency" in cleaned:
+        cleaned["currency"] = cleaned["currency"].upper()
+    changed = [
+        field
+        for field in TENANT_SETTINGS
+        if field in cleaned and cleaned[field] != getattr(tenant, field)
+    ]
+    if not changed:
+        return []
+    # Read fresh and locked: the tenant given may be a cached copy of the row.
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        row = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        for field in changed:
+            setattr(row, field, cleaned[field])
+        # save() sends post_save, which clears the cached tenant of its hosts...
+        row.save(update_fields=[*changed, "updated_at"])
+        hosts = list(Domain.objects.filter(tenant=row).values_list("domain", flat=True))
+
+        # ...and so does the commit, in case a request cached the old row meanwhile.
+        def forget_hosts() -> None:
+            for host in hosts:
+                tenant_host_cache_clear(hostname=host)
+
+        transaction.on_commit(forget_hosts)
+    for field in [*changed, "updated_at"]:
+        setattr(tenant, field, getattr(row, field))
+    logger.info(
+        "tenant %s: %s changed by %s",
+        tenant.slug,
+        ", ".join(changed),
+        getattr(actor, "email", None) or "the platform",
+    )
+    return changed
 
 
 def tenant_delete(*, tenant: Tenant) -> None:

@@ -1,0 +1,158 @@
+"""The organisation's settings page, /settings/organisation/ (the administrator's): the
+tenant's name, time zone, currency and locale (prm.tenancy.services.tenant_update,
+the service PATCH /api/v1/tenant/ calls) and its base SLA policy, the default new
+partners get (slas.services.sla_policy_save, the SLA settings page's service). Both
+are written in one transaction: an error in either leaves both as they were.
+
+The console composes them because the platform (prm.tenancy) may not import slas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from prm.accounts.models import User
+from prm.tenancy import options
+from prm.tenancy.models import Tenant
+from prm.tenancy.services import tenant_update
+from prm.web.access import programme_admin_required
+from prm.web.forms import form_errors_from
+from prm.web.views import settings_nav
+from slas import selectors as sla_selectors
+from slas.services import sla_policy_save
+
+SETTING_LABELS = {
+    "name": "name",
+    "time_zone": "time zone",
+    "currency": "currency",
+    "locale": "number and date formats",
+    "default_sla": "base SLA policy",
+}
+
+
+def _with_current(choices: list[tuple[str, str]], current: str) -> list[tuple[str, str]]:
+    """The choices, plus the tenant's current value if it is not among them (a zone
+    alias or a locale set through the API), so saving the form keeps it."""
+    if current and current not in {value for value, _label in choices}:
+        return [(current, current), *choices]
+    return choices
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(
+        label="Organisation name",
+        max_length=200,
+        help_text="Shown in the navigation bar, on the sign-in page and in e-mails.",
+    )
+    time_zone = forms.ChoiceField(
+        help_text="The organisation's days (reports, “this month”, deadlines) are days in "
+        "this zone, and times are shown in it. Days already summed in reports stay as "
+        "they were counted.",
+    )
+    currency = forms.ChoiceField(
+        help_text="The currency of every amount: orders sent by integrations, minimum "
+        "revenue targets and reports. Changing it converts nothing."
+    )
+    locale = forms.ChoiceField(
+        label="Number and date formats",
+        help_text="How numbers, amounts and dates are written on every page.",
+    )
+    default_sla = forms.ChoiceField(
+        label="Base SLA policy",
+        help_text="The policy new partners get unless another is chosen; existing partners "
+        "keep theirs.",
+    )
+
+    def __init__(self, *args: Any, tenant: Tenant, policies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_choices("time_zone", [(zone, zone) for zone in options.time_zones()], tenant)
+        self._set_choices(
+            "currency",
+            [(code, options.currency_label(code)) for code in options.currencies()],
+            tenant,
+        )
+        self._set_choices(
+            "locale",
+            [(code, options.locale_label(code)) for code in options.OFFERED_LOCALES],
+            tenant,
+        )
+        field = self.fields["default_sla"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (policy.slug, f"{policy.name} (version {policy.version})") for policy in policies
+        ]
+
+    def _set_choices(self, name: str, choices: list[tuple[str, str]], tenant: Tenant) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _with_current(choices, str(getattr(tenant, name)))
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # programme_admin_required let a person in
+    return request.user
+
+
+def _tenant(request: HttpRequest) -> Tenant:
+    tenant = getattr(request, "tenant", None)
+    assert isinstance(tenant, Tenant)  # the console is only routed on tenant hosts
+    return tenant
+
+
+@programme_admin_required
+def organisation(request: HttpRequest) -> HttpResponse:
+    tenant = _tenant(request)
+    policies = list(sla_selectors.sla_policy_list())
+    default = sla_selectors.sla_policy_default()
+    initial = {
+        "name": tenant.name,
+        "time_zone": tenant.time_zone,
+        "currency": tenant.currency,
+        "locale": tenant.locale,
+        "default_sla": default.slug,
+    }
+    form = OrganisationForm(request.POST or None, initial=initial, tenant=tenant, policies=policies)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen = next(policy for policy in policies if policy.slug == data.pop("default_sla"))
+        try:
+            with transaction.atomic():
+                changed = tenant_update(tenant=tenant, actor=_actor(request), **data)
+                if chosen.pk != default.pk:
+                    sla_policy_save(data={"is_default": True}, policy=chosen, actor=_actor(request))
+                    changed.append("default_sla")
+        except ValidationError as error:
+            # Put back what the page shows of the tenant: nothing was saved.
+            tenant.refresh_from_db()
+            form_errors_from(form, error)
+        else:
+            if changed:
+                names = [SETTING_LABELS[field] for field in changed]
+                messages.success(request, f"Saved: the {_and(names)} {_is_are(names)} changed.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("console:organisation")
+    return render(
+        request,
+        "console/organisation.html",
+        {
+            "form": form,
+            "default": default,
+            "tenant": tenant,
+            "settings_nav": settings_nav("organisation"),
+        },
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _is_are(names: list[str]) -> str:
+    return "is" if len(names) == 1 else "are"
