@@ -14,8 +14,8 @@ from demo.activity import activity_seed
 from demo.registry import DEMO_PARTNER_REF, MANAGER_PASSWORD, extra_managers, registry_seed
 from partners.models import Partner
 from partners.services import partner_user_create
-from prm.accounts.models import Role, User
-from prm.accounts.services import user_create
+from prm.accounts.models import ApiKey, Role, Scope, User
+from prm.accounts.services import api_key_create, user_create
 from prm.tenancy.models import Tenant
 from prm.tenancy.selectors import tenant_get_by_slug
 from prm.tenancy.services import TenantAdmin, tenant_provision
@@ -80,3 +80,7 @@ def demo_fill(*, slug: str, now: datetime | None = None) -> None:
             activity_seed(now=now)
         for login in partners:
             _ensure_login(*login, partner_ref=DEMO_PARTNER_REF)
+        if not ApiKey.objects.exists():
+            # A set-up tenant has an integration (and the home's getting-started
+            # checklist is done); nothing uses the key, whose clear text is not kept.
+            api_key_create(name="ERP sync (demo)", scopes=[Scope.READ])
