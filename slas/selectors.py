@@ -85,6 +85,7 @@ def request_conversation(*, request: PartnerRequest) -> list[dict[str, Any]]:
             "author": request.raised_by,
             "from_partner": request.raised_by is not None
             and request.raised_by.role == Role.PARTNER,
+            "via_api": request.raised_by is not None and request.raised_by.role == Role.INTEGRATOR,
             "body": request.description,
             "at": request.opened_at,
             "message": None,

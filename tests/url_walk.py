@@ -235,6 +235,7 @@ def url_samples(
         "api:request-detail:pk": request.pk,
         "api:request-respond:pk": request.pk,
         "api:request-resolve:pk": request.pk,
+        "api:request-messages:pk": request.pk,
         "policy": policy.slug,
         "number": 1,
         "request_id": request.pk,

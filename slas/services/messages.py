@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from html import unescape
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from prm.accounts.models import Role, User
 from prm.errors import Errors
@@ -33,6 +36,7 @@ from ..models import (
     RequestMessage,
 )
 from ..selectors import partner_users_of
+from ..templatetags.sla_markdown import render_markdown
 from .requests import partner_request_resolve, partner_request_respond
 
 MESSAGE_MAX_LENGTH = 10_000
@@ -150,7 +154,9 @@ def _tell_in_app(*, message: RequestMessage, request: PartnerRequest) -> None:
         link = reverse("slas:request_detail", kwargs={"request_id": request.pk})
         manager = partner.channel_manager
         users = [manager] if manager is not None and manager.is_active else []
+    # The notice shows the text as read, not its Markdown: rendered, then its words.
+    words = " ".join(strip_tags(render_markdown(message.body)).split())
+    excerpt = Truncator(unescape(words)).chars(300)
     Notification.objects.bulk_create(
-        Notification(user=user, title=title[:200], body=message.body[:500], link=link)
-        for user in users
+        Notification(user=user, title=title[:200], body=excerpt, link=link) for user in users
     )

@@ -4,6 +4,7 @@ the answer tells the channel manager in the app and by e-mail and stops no clock
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,8 +54,10 @@ def test_the_partner_reads_the_vendors_replies_in_order_and_sanitised(
     assert page.status_code == 200
     assert html.index("we <strong>look</strong> into it") < html.index("Second")
     assert "<script>alert(1)</script>" not in html
-    assert "First response" in html
-    assert "Reply" in html
+    # and each is labelled for what it was: the request, the first response, a reply
+    conversation = html[html.index('id="conversation"') :]
+    labels = re.findall(r'<span class="badge [^"]*">([^<]+)</span>', conversation)
+    assert labels[:3] == ["Request raised", "First response", "Reply"]
 
 
 def test_the_partners_answer_tells_the_manager_and_stops_no_clock(

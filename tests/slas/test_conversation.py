@@ -190,7 +190,7 @@ def test_a_confirmed_reply_is_stored_mailed_to_the_partner_and_stops_the_first_r
     request = request_of(portal)
     # (a browser sends its line breaks as CR LF)
     review = write_reply(
-        manager_client, request, "We reset both accounts.\r\n\r\nPlease try again."
+        manager_client, request, "We **reset** both accounts.\r\n\r\nPlease try again."
     )
 
     # when they send it
@@ -206,7 +206,7 @@ def test_a_confirmed_reply_is_stored_mailed_to_the_partner_and_stops_the_first_r
         (message,) = RequestMessage.objects.filter(request=request)
         assert message.kind == MessageKind.RESPONSE
         assert message.author == portal.partner.channel_manager
-        assert message.body == "We reset both accounts.\n\nPlease try again."
+        assert message.body == "We **reset** both accounts.\n\nPlease try again."
         assert request.first_response_at == message.created_at
         assert request.first_response_state == "met"
         assert request.resolved_at is None
@@ -216,12 +216,16 @@ def test_a_confirmed_reply_is_stored_mailed_to_the_partner_and_stops_the_first_r
         # the partner's user is told in the app, with a link to its portal page
         (notice,) = Notification.objects.filter(user=portal.user)
         assert notice.title == "Reply to your request: Portal login fails"
+        assert notice.body == "We reset both accounts. Please try again."  # read, not Markdown
         assert notice.link == reverse("portal:request_detail", args=[request.pk])
     # and one e-mail went to the partner's user and its contact, with the text and link
     (email,) = mail.outbox
     assert email.to == [portal.user.email, portal.partner.contact_email]
     assert email.subject.startswith("Re: Portal login fails")
     assert "Please try again." in str(email.body)
+    html_part, media_type = email.alternatives[0]  # type: ignore[attr-defined]
+    assert media_type == "text/html"
+    assert "We <strong>reset</strong> both accounts." in str(html_part)
     assert f"http://alpha.localhost/portal/requests/{request.pk}/" in str(email.body)
     # and the manager's page shows the conversation, mailed
     page_text = text_of(manager_client.get(detail))
