@@ -17,6 +17,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,7 +224,8 @@ def test_a_confirmed_reply_is_stored_mailed_to_the_partner_and_stops_the_first_r
     assert email.to == [portal.user.email, portal.partner.contact_email]
     assert email.subject.startswith("Re: Portal login fails")
     assert "Please try again." in str(email.body)
-    html_part, media_type = email.alternatives[0]  # type: ignore[attr-defined]
+    assert isinstance(email, EmailMultiAlternatives)
+    html_part, media_type = email.alternatives[0]
     assert media_type == "text/html"
     assert "We <strong>reset</strong> both accounts." in str(html_part)
     assert f"http://alpha.localhost/portal/requests/{request.pk}/" in str(email.body)

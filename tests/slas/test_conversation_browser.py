@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from axes.models import AccessLog
 from django.contrib.sessions.models import Session
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from partners.models import Partner
 from prm.accounts.models import Role, User
@@ -22,11 +22,11 @@ from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.conftest import tenant_schema
 from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
 
-WIDE = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
+WIDE: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def signed_in(browser: Browser, base: str, email: str, viewport: dict[str, int]) -> Page:
+def signed_in(browser: Browser, base: str, email: str, viewport: ViewportSize) -> Page:
     page = browser.new_context(viewport=viewport).new_page()
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail").fill(email)
@@ -37,7 +37,9 @@ def signed_in(browser: Browser, base: str, email: str, viewport: dict[str, int])
 
 def assert_no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert width <= viewport["width"], f"{page.url} is {width} px wide"
 
 
 @pytest.mark.browser
@@ -46,8 +48,8 @@ def test_a_reply_is_reviewed_sent_read_and_answered(
     live_server_url: str,
     committed: Callable[[Callable[[], Any]], None],
     tenant_a: Any,
-    manager_view: dict[str, int],
-    partner_view: dict[str, int],
+    manager_view: ViewportSize,
+    partner_view: ViewportSize,
 ) -> None:
     chromium = chromium_path()
     marker = uuid.uuid4().hex[:8]
