@@ -48,3 +48,6 @@ PRM_SLA_MAIL_OVERDUE_SECONDS = env.float("PRM_SLA_MAIL_OVERDUE_SECONDS", default
 PRM_INGEST_MAX_BYTES = env.int("PRM_INGEST_MAX_BYTES", default=512 * 1024 * 1024)
 # Seconds a whole DNS lookup may take before it is stored as a timeout.
 PRM_DNS_LIFETIME = env.float("PRM_DNS_LIFETIME", default=4.0)
+# Seconds between the dashboard's polls for fresh numbers (an unchanged answer is a
+# 204 of three small queries).
+PRM_DASHBOARD_POLL_SECONDS = env.int("PRM_DASHBOARD_POLL_SECONDS", default=5)

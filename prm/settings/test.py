@@ -24,5 +24,7 @@ PRM_WEBHOOK_TIMEOUT = 3.0
 # allowed (the SSRF tests set the list back to empty to show the refusals).
 PRM_WEBHOOK_ALLOW_HTTP = True
 PRM_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+# The dashboard's live refresh comes every second, so browser tests see several.
+PRM_DASHBOARD_POLL_SECONDS = 1
 # Tests wait for workers they start themselves; keep pings short.
 PRM_HEALTH_WORKER_TIMEOUT = 2.0

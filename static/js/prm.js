@@ -7,7 +7,11 @@
    - <form data-confirm="Question?">: submitting asks first, and a "Cancel" keeps it;
    - <select data-autosubmit>: choosing an option submits its form;
    - data-progress="42": the element's width is that percentage (a progress bar),
-     also in content htmx swaps in. */
+     also in content htmx swaps in;
+   - content htmx swaps in for content of the same ids (the dashboard's live refresh)
+     keeps how the reader left it: <details id> panels stay open, boxes with an id keep
+     their scroll position, and so does the page (htmx itself keeps the focus on an
+     element with an id). */
 (function () {
   "use strict";
 
@@ -30,6 +34,48 @@
     var target = event.target;
     if (target.hasAttribute && target.hasAttribute("data-autosubmit") && target.form) {
       target.form.requestSubmit ? target.form.requestSubmit() : target.form.submit();
+    }
+  });
+
+  // What a reader changed in the content being replaced, read just before htmx swaps
+  // it and given back just after, in the same task (so nothing is painted between).
+  var kept = null;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    kept = null;
+    if (!event.detail.shouldSwap || !target || !target.querySelectorAll) { return; }
+    var open = [];
+    var scrolled = [];
+    var inside = [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id]")));
+    inside.forEach(function (element) {
+      if (!element.id) { return; }
+      if (element.tagName === "DETAILS" && element.open) { open.push(element.id); }
+      if (element.scrollTop || element.scrollLeft) {
+        scrolled.push([element.id, element.scrollTop, element.scrollLeft]);
+      }
+    });
+    kept = { open: open, scrolled: scrolled, x: window.scrollX, y: window.scrollY };
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!kept) { return; }
+    var state = kept;
+    kept = null;
+    state.open.forEach(function (id) {
+      var panel = document.getElementById(id);
+      if (panel && panel.tagName === "DETAILS") { panel.open = true; }
+    });
+    state.scrolled.forEach(function (entry) {
+      var box = document.getElementById(entry[0]);
+      if (box) {
+        box.scrollTop = entry[1];
+        box.scrollLeft = entry[2];
+      }
+    });
+    if (window.scrollX !== state.x || window.scrollY !== state.y) {
+      // At once: Bootstrap makes scrolling smooth, which would show the jump.
+      window.scrollTo({ left: state.x, top: state.y, behavior: "instant" });
     }
   });
 
