@@ -96,5 +96,5 @@ def locale_label(name: str) -> str:
     """ "German (Germany) · 1.234,5 · 31.12.2026": the name and how it writes a
     number and a day."""
     where = Locale.parse(name)
-    sample = f"{format_decimal(1234.5, locale=where)} · {format_date(SAMPLE_DAY, 'short', where)}"
+    sample = f"{format_decimal(1234.5, locale=where)} · {format_date(SAMPLE_DAY, 'medium', where)}"
     return f"{where.get_display_name('en_US')} · {sample}"

@@ -286,3 +286,12 @@ def test_the_api_keeps_a_product_partners_offer(
     )
     with in_tenant(tenant_a):
         assert Partner.objects.filter(ref="acme", products__sku="router-x1").exists()
+
+
+def test_the_partner_form_leads_to_the_tier_and_product_pages(alpha_manager: TenantClient) -> None:
+    # when a manager opens the new-partner form of a tenant without tiers or products
+    page = text(alpha_manager.get("/partners/new/"))
+
+    # then it says where tiers and products are made, instead of only "None yet"
+    assert 'href="/partners/tiers/"' in page
+    assert f'href="{PRODUCTS}"' in page
