@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -36,11 +37,18 @@ from reporting.exports import csv_response, invalid_form_answer, safe_filename
 from reporting.forms import DashboardForm
 from reporting.metrics import Period
 from reporting.rollups import COMPONENTS
-from reporting.scorecard import TILE_SPECS, figures, interval_for, make_tile, previous_period
+from reporting.scorecard import (
+    SLA_BREACHES,
+    TILE_SPECS,
+    Tile,
+    figures,
+    interval_for,
+    make_tile,
+    previous_period,
+)
 
 from .selectors import dashboard_freshness, sla_breaches
 
-POLL_SECONDS = 5
 CACHE_SECONDS = 600
 
 # Columns of the per-partner CSV: the metrics API's keys, in its order.
@@ -95,10 +103,14 @@ def _live_html(
     token, fresh = freshness or dashboard_freshness()
     period = form.chosen_period()
     query = form.query()
-    schema = getattr(getattr(request, "tenant", None), "schema_name", "")
+    tenant = getattr(request, "tenant", None)
+    # The tenant's currency and locale write the numbers: a change of either is a new page.
+    reading = "|".join(
+        str(getattr(tenant, name, "")) for name in ("schema_name", "currency", "locale")
+    )
     user_id = getattr(request.user, "pk", None)
     shape = urlencode(sorted({**query, "start": period.start, "end": period.end}.items()))
-    digest = hashlib.sha256(f"{schema}|{user_id}|{shape}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{reading}|{user_id}|{shape}".encode()).hexdigest()[:32]
     key = f"prm:dashboard:{digest}:{token}"
     html = cache.get(key)
     if html is None:
@@ -118,19 +130,33 @@ def _context(
     query = form.query()
     sort = form.cleaned_data["sort"]
     partners = _scoped(request, form)
-    data = dashboard(partners=partners, period=period, previous=previous_period(period), sort=sort)
+    previous = previous_period(period)
+    sla = sla_breaches(partners=partners, period=period)
+    data = dashboard(
+        partners=partners,
+        period=period,
+        previous=previous,
+        sort=sort,
+        extra_tiles=[_sla_tile(partners, sla["event_count"], previous)],
+    )
     without_sort = {key: value for key, value in query.items() if key != "sort"}
     return {
         **data,
-        "sla": sla_breaches(partners=partners, period=period),
+        "sla": sla,
         "period": period,
         "token": token,
         "freshness": fresh,
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": settings.PRM_DASHBOARD_POLL_SECONDS,
         "live_url": f"{reverse('console:dashboard_live')}?{urlencode({**query, 'since': token})}",
         "sort": sort,
         "sort_links": _sort_links(without_sort, sort),
     }
+
+
+def _sla_tile(partners: Any, breaches: int, previous: Period) -> Tile:
+    """The headline's SLA breaches: those recorded in the period, against the previous."""
+    before = sla_breaches(partners=partners, period=previous, limit=0)["event_count"]
+    return make_tile(SLA_BREACHES, breaches, before)
 
 
 def _sort_links(query: dict[str, str], current: str) -> dict[str, dict[str, str]]:
@@ -233,7 +259,9 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
         before = figures(partners=partners, period=previous)
         header = ("metric", "label", "from", "to", "value", "previous_from", "previous_to")
         header = (*header, "previous", "change", "change_percent")
-        rows = _tile_rows(period, previous, current.totals, before.totals)
+        breaches = sla_breaches(partners=partners, period=period, limit=0)["event_count"]
+        sla_tile = _sla_tile(partners, breaches, previous)
+        rows = _tile_rows(period, previous, current.totals, before.totals, sla_tile)
     elif table in BREAKDOWN_TITLES:
         header = BREAKDOWN_COLUMNS
         grouped = breakdowns(partners=partners, period=period)[table]
@@ -246,13 +274,17 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponseBase:
 
 
 def _tile_rows(
-    period: Period, previous: Period, current: dict[str, Any], before: dict[str, Any]
+    period: Period,
+    previous: Period,
+    current: dict[str, Any],
+    before: dict[str, Any],
+    *extra: Tile,
 ) -> Iterator[list[Any]]:
-    for spec in TILE_SPECS:
-        tile = make_tile(spec, current.get(spec.key), before.get(spec.key))
+    tiles = [make_tile(spec, current.get(spec.key), before.get(spec.key)) for spec in TILE_SPECS]
+    for tile in [*tiles, *extra]:
         yield [
-            spec.key,
-            spec.label,
+            tile.key,
+            tile.spec.label,
             period.start,
             period.end,
             tile.value,

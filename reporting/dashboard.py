@@ -6,6 +6,7 @@ channel and the partner leaderboard, all from one tuple of rollup sums per partn
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,7 +16,7 @@ from partners.models import Partner
 
 from . import metrics
 from .metrics import SUMMED, Period
-from .scorecard import chart, scorecard
+from .scorecard import TILES_BY_KEY, Tile, chart, scorecard
 from .templatetags.reporting_tags import metric
 
 # --- dashboard-only tables --------------------------------------------------------------
@@ -94,6 +95,17 @@ DEFAULT_SORT = "-revenue"
 LEADERBOARD_SIZE = 25
 
 
+def sort_label(sort: str) -> str:
+    """A leaderboard sort (a column key, "-" first for descending) as people read it:
+    "Partners by revenue, highest first", "Partners by name, A to Z"."""
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key == "name":
+        return f"Partners by name, {'Z to A' if descending else 'A to Z'}"
+    order = "highest first" if descending else "lowest first"
+    return f"Partners by {TILES_BY_KEY[key].label.lower()}, {order}"
+
+
 def leaderboard(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     """Per-partner rows ordered by `sort` (a column key, "-" first for descending);
     partners without a value (a division by zero) come last either way, then by name."""
@@ -109,12 +121,18 @@ def leaderboard(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
 
 
 def dashboard(
-    *, partners: QuerySet[Partner], period: Period, previous: Period, sort: str
+    *,
+    partners: QuerySet[Partner],
+    period: Period,
+    previous: Period,
+    sort: str,
+    extra_tiles: Sequence[Tile] = (),
 ) -> dict[str, Any]:
     """What the channel manager dashboard shows for `partners` over `period`, from
     three scans of the rollups (the period per partner, the previous period's totals,
     the period per day/week/month): the scorecard, breakdowns by tier, country,
-    product and sales channel, and the leaderboard (the console adds the SLA breaches).
+    product and sales channel, and the leaderboard (the console adds the SLA breaches,
+    their headline tile as one of `extra_tiles`).
 
     The same numbers as scorecard.figures() and leaderboard() over partner_metrics()
     rows (the CSV export's path), computed from one tuple of sums per partner: derived
@@ -123,7 +141,11 @@ def dashboard(
     people, rows, groups = _partner_groups(partners, sums)
     current_totals = metrics.totals(partners=partners, period=period, sums=rows)
     card = scorecard(
-        partners=partners, period=period, previous=previous, current_totals=current_totals
+        partners=partners,
+        period=period,
+        previous=previous,
+        current_totals=current_totals,
+        extra_tiles=extra_tiles,
     )
     tables = {by: _breakdown(by, grouped) for by, grouped in groups.items()}
     split = channel_split(current_totals)
@@ -139,6 +161,7 @@ def dashboard(
         "leaderboard": ranked,
         "leaderboard_total": len(rows),
         "leaderboard_columns": LEADERBOARD_COLUMNS,
+        "sort_label": sort_label(sort),
     }
 
 

@@ -33,7 +33,7 @@ from partners.selectors import channel_manager_list
 from prm.tenancy.clock import tenant_today
 from prm.web.formats import moment
 
-from .dashboard import DEFAULT_SORT, LEADERBOARD_SORTS
+from .dashboard import DEFAULT_SORT, LEADERBOARD_SORTS, sort_label
 from .kinds import CALLS, CONTACTS, ORDERS
 from .metrics import Period
 from .models import CallDirection, Counterpart, OrderStatus
@@ -132,7 +132,11 @@ class DashboardForm(PeriodForm):
     sort = forms.ChoiceField(
         required=False,
         widget=forms.HiddenInput,
-        choices=[(f"{sign}{key}", key) for key in LEADERBOARD_SORTS for sign in ("", "-")],
+        choices=[
+            (f"{sign}{key}", sort_label(f"{sign}{key}"))
+            for key in LEADERBOARD_SORTS
+            for sign in ("", "-")
+        ],
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

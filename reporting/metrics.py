@@ -6,7 +6,7 @@ first and divided after: no averages of averages. A division by zero is None."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,10 @@ MONEY = ("revenue", "cost")
 class Period:
     start: date
     end: date  # inclusive
+    # What a scorecard compares it with (reporting.scorecard.previous_period): "previous",
+    # the span of equal length just before it, or "year", the same days a year before
+    # (the year presets). How it was chosen, not which days it has: not compared.
+    comparison: str = field(default="previous", compare=False)
 
     @property
     def days(self) -> int:

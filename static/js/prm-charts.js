@@ -6,6 +6,23 @@
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var palette = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#6c757d", "#0dcaf0"];
 
+  // Axis ticks and tooltips in the tenant's locale, money with its currency (the
+  // spec's `format`; the tables under the charts are written by the server the same way).
+  function formatters(format) {
+    if (!format || !window.Intl) { return null; }
+    var money = format.unit === "money";
+    var percent = format.unit === "percent";
+    var base = money ? { style: "currency", currency: format.currency } : percent ? { style: "percent" } : {};
+    try {
+      return {
+        tick: new Intl.NumberFormat(format.locale, Object.assign({ maximumFractionDigits: 0 }, base)),
+        exact: new Intl.NumberFormat(format.locale, Object.assign(money ? {} : { maximumFractionDigits: 2 }, base))
+      };
+    } catch (error) {
+      return null;
+    }
+  }
+
   function draw(root) {
     if (typeof Chart === "undefined") { return; }
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -13,6 +30,7 @@
       if (!source) { return; }
       var spec = JSON.parse(source.textContent);
       var round = spec.type === "doughnut";
+      var written = formatters(spec.format);
       var previous = Chart.getChart(canvas);
       if (previous) { previous.destroy(); }
       new Chart(canvas, {
@@ -35,8 +53,25 @@
           responsive: true,
           maintainAspectRatio: false,
           animation: reduceMotion || canvas.dataset.drawn ? false : { duration: 300 },
-          plugins: { legend: { display: round || spec.datasets.length > 1 } },
-          scales: round ? {} : { y: { beginAtZero: true } }
+          locale: spec.format ? spec.format.locale : undefined,
+          plugins: {
+            legend: { display: round || spec.datasets.length > 1 },
+            tooltip: written ? {
+              callbacks: {
+                label: function (item) {
+                  var value = round ? item.parsed : item.parsed.y;
+                  var name = round ? item.label : item.dataset.label;
+                  return (name ? name + ": " : "") + written.exact.format(value);
+                }
+              }
+            } : {}
+          },
+          scales: round ? {} : {
+            y: {
+              beginAtZero: true,
+              ticks: written ? { callback: function (value) { return written.tick.format(value); } } : {}
+            }
+          }
         }
       });
       canvas.dataset.drawn = "yes";

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +23,10 @@ from partners.models import Partner, StatusChange
 from partners.services import partner_transition, tier_create
 from prm.accounts.models import Role
 from prm.spreadsheets import spreadsheet_cell as cell
+from prm.tenancy.clock import tenant_today
+from prm.tenancy.models import Tenant
+from prm.web import formats
+from reporting.dashboard import sort_label
 from reporting.forms import PeriodForm
 from reporting.metrics import Period
 from reporting.scorecard import (
@@ -50,6 +56,7 @@ TODAY = date(2026, 11, 18)
         ("30d", date(2026, 10, 20), TODAY),
         ("quarter", date(2026, 10, 1), TODAY),
         ("year", date(2026, 1, 1), TODAY),
+        ("last_year", date(2025, 1, 1), date(2025, 12, 31)),
     ],
 )
 def test_presets_end_today(preset: str, start: date, end: date) -> None:
@@ -82,6 +89,36 @@ def test_the_previous_period_has_the_same_length_and_ends_the_day_before(
     assert previous_period(period) == previous
     assert previous.days == period.days
     assert previous.end + timedelta(days=1) == period.start
+
+
+@pytest.mark.parametrize(
+    ("preset", "today", "compared_with"),
+    [
+        # the presets of days, months and quarters: the span of equal length before
+        ("month", TODAY, Period(date(2026, 10, 14), date(2026, 10, 31))),
+        ("30d", TODAY, Period(date(2026, 9, 20), date(2026, 10, 19))),
+        ("quarter", TODAY, Period(date(2026, 8, 13), date(2026, 9, 30))),
+        # this year so far: the same days of last year (not Jan 30 - Dec 31, 2025)
+        ("year", date(2026, 12, 4), Period(date(2025, 1, 1), date(2025, 12, 4))),
+        # last year: the year before it, whole
+        ("last_year", date(2026, 12, 4), Period(date(2024, 1, 1), date(2024, 12, 31))),
+        # a leap day has no twin a year before: Feb 28 stands in
+        ("year", date(2028, 2, 29), Period(date(2027, 1, 1), date(2027, 2, 28))),
+        ("last_year", date(2029, 3, 1), Period(date(2027, 1, 1), date(2027, 12, 31))),
+    ],
+)
+def test_each_preset_is_compared_with_its_own_period(
+    preset: str, today: date, compared_with: Period
+) -> None:
+    # given a preset chosen in the period picker on `today`
+    form = PeriodForm({"period": preset}, today=today)
+    assert form.is_valid(), form.errors
+
+    # when it is compared
+    compared = previous_period(form.chosen_period())
+
+    # then it is compared with its own period
+    assert compared == compared_with
 
 
 def test_charts_use_days_then_weeks_then_months() -> None:
@@ -325,8 +362,8 @@ def test_a_manager_sees_the_dashboard_of_their_own_partners_by_default(
     # and the page shows them, with the API's raw values on the tiles
     html = response.content.decode()
     assert 'data-metric="revenue" data-value="450.50"' in html
-    assert "+250.50" in html
-    assert "+125.3 %" in html
+    assert "+$250.50" in html
+    assert "+125.3%" in html
     assert board["stranger"].name not in html
     assert [row["name"] for row in response.context["leaderboard"]] == [
         board["catalogue"].partners[name].name for name in ("acme", "bolt", "cogs")
@@ -547,9 +584,15 @@ def test_sla_breaches_of_the_partners_are_listed(
     assert [item.subject for item in sla["open"]] == ["Broken widget feed"]
     assert sla["event_count"] == 1  # the other manager's partner is not in view
     assert "Broken widget feed" in response.content.decode()
+    # and the headline counts the period's breaches
+    assert tiles(response)["sla_breaches"].value == 1
+    assert 'data-metric="sla_breaches" data-value="1"' in response.content.decode()
 
     february = manager_client.get("/", {"from": "2026-02-01", "to": "2026-02-28"})
     assert february.context["sla"]["event_count"] == 0
+    # (against Jan 4 - 31, which had acme's: one fewer, which is good)
+    breaches = tiles(february)["sla_breaches"]
+    assert (breaches.value, breaches.previous, breaches.is_good) == (0, 1, True)
 
 
 def test_the_page_costs_the_same_queries_for_three_partners_or_thirty(
@@ -647,7 +690,7 @@ def test_the_metrics_csv_has_one_row_per_partner_with_every_metric(
     ("table", "first_column", "count"),
     [
         ("leaderboard", "rank", 3),
-        ("tiles", "metric", 26),
+        ("tiles", "metric", 27),
         ("series", "interval", 31),
         ("tier", "key", 3),
         ("country", "key", 3),
@@ -869,3 +912,188 @@ def test_the_live_fragment_follows_changes_to_the_partners(
     assert {row["label"]: row["revenue"] for row in by_tier}[board["silver"].name] == Decimal(
         "450.50"
     )
+
+
+# --- reading the dashboard: hierarchy, money, dates, sort labels, year over year --------------
+
+
+@pytest.fixture
+def alpha_reads(tenant_a: Any) -> Iterator[Callable[[str, str], None]]:
+    """Let alpha read its numbers in another currency and locale for one test; its own
+    are put back afterwards (save() also drops the cached tenant of its hosts)."""
+    tenant = Tenant.objects.get(pk=tenant_a.pk)
+    before = (tenant.currency, tenant.locale)
+
+    def read_in(currency: str, locale: str) -> None:
+        tenant.currency, tenant.locale = currency, locale
+        tenant.save(update_fields=["currency", "locale"])
+
+    yield read_in
+    read_in(*before)
+
+
+def test_the_headline_row_comes_first_and_the_rest_is_grouped(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    # when the manager opens the dashboard for January
+    response = manager_client.get("/", JANUARY)
+
+    # then the headline has the six figures a manager reads first, the SLA breaches too
+    card = response.context["scorecard"]
+    assert [tile.key for tile in card["headline"]] == [
+        "revenue",
+        "orders_won",
+        "win_rate",
+        "avg_order_value",
+        "partners_sold",
+        "sla_breaches",
+    ]
+    # and every other tile is under its group's heading, each tile once
+    assert [group["title"] for group in card["groups"]] == [
+        "Sales",
+        "Calls",
+        "Contacts",
+        "Items and inventory",
+        "Partners",
+    ]
+    grouped = [tile.key for group in card["groups"] for tile in group["tiles"]]
+    assert sorted(grouped + [tile.key for tile in card["headline"]]) == sorted(
+        [*TILES_BY_KEY, "sla_breaches"]
+    )
+    assert {
+        tile.key for group in card["groups"] if group["key"] == "calls" for tile in group["tiles"]
+    } == {
+        "calls_made",
+        "calls_received",
+        "channel_calls",
+        "call_seconds",
+    }
+    # and the page draws the headline heavier, the groups with their headings
+    html = response.content.decode()
+    assert html.count("prm-tile prm-tile-headline") == 6
+    for group in card["groups"]:
+        assert f'id="tiles-{group["key"]}-heading">{group["title"]}</h3>' in html
+
+
+def test_money_shows_the_currency_with_thousands_separators(
+    manager_client: TenantClient, board: dict[str, Any], alpha_reads: Any
+) -> None:
+    other = {**JANUARY, "channel_manager": board["other_manager"].email}
+
+    # given the tenant's own reading (USD, en_US): the other manager's 9,999.00
+    usd = manager_client.get("/", other).content.decode()
+    assert '<div class="fw-bold prm-tile-value">$9,999.00</div>' in usd
+
+    # when the tenant reads in euros, the German way
+    alpha_reads("EUR", "de_DE")
+    response = manager_client.get("/", other)
+
+    # then every amount on the page carries the euro sign and German separators:
+    # the tiles, their change, the leaderboard, the breakdowns and the charts' tables
+    html = response.content.decode()
+    euros = "9.999,00\xa0€"
+    assert f'<div class="fw-bold prm-tile-value">{euros}</div>' in html
+    assert f"+{euros}" in html  # against nothing in December
+    leaderboard = html.split('id="leaderboard"')[1].split("</table>")[0]
+    assert f'<td class="prm-num">{euros}</td>' in leaderboard
+    by_tier = html.split('id="breakdown-tier-table"')[1].split("</table>")[0]
+    assert f'<td class="prm-num">{euros}</td>' in by_tier
+    # and the charts' days are German too (one format for days: CLDR's medium date)
+    revenue_chart = html.split('id="chart-revenue-panel-box"')[1].split("</table>")[0]
+    assert f'<th scope="row" class="fw-normal">15.01.2026</th><td class="prm-num">{euros}</td>' in (
+        revenue_chart
+    )
+    assert "9999.00" not in html.replace('data-value="9999.00"', "").replace(
+        'data-previous="9999.00"', ""
+    )
+    # and the CSV stays raw data
+    tiles_csv = {
+        row["metric"]: row
+        for row in rows_of(manager_client.get("/dashboard/export/tiles.csv", other))
+    }
+    assert tiles_csv["revenue"]["value"] == "9999.00"
+
+
+def test_the_period_line_uses_one_format_for_days_and_one_for_moments(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    response = manager_client.get("/", JANUARY)
+    line = response.content.decode().split('id="dashboard-freshness"')[1].split("</p>")[0]
+    assert "Jan 1\u2009\u2013\u200931, 2026</strong> (31 days)" in line
+    assert (
+        'compared with <span id="dashboard-compared">Dec 1\u2009\u2013\u200931, 2025</span>' in line
+    )
+    as_of = line.split('id="dashboard-as-of"')[1].split("</time>")[0]
+    assert formats.moment(response.context["freshness"]["as_of"]) in as_of
+
+
+@pytest.mark.parametrize(
+    ("sort", "label"),
+    [
+        ("-revenue", "Partners by revenue, highest first"),
+        ("revenue", "Partners by revenue, lowest first"),
+        ("-orders_won", "Partners by won orders, highest first"),
+        ("-avg_order_value", "Partners by average order value, highest first"),
+        ("win_rate", "Partners by win rate, lowest first"),
+        ("name", "Partners by name, A to Z"),
+        ("-name", "Partners by name, Z to A"),
+    ],
+)
+def test_the_leaderboard_says_how_it_is_sorted_in_words(
+    manager_client: TenantClient, board: dict[str, Any], sort: str, label: str
+) -> None:
+    # when the manager sorts the leaderboard
+    response = manager_client.get("/", {**JANUARY, "sort": sort})
+
+    # then its heading and caption say so in words, never the internal key
+    html = response.content.decode()
+    assert sort_label(sort) == label
+    assert f'<span class="fw-normal text-secondary" id="leaderboard-sort">· {label}</span>' in html
+    assert f"{label}; choose a column heading to sort by it." in html
+    assert f"Partners by {sort};" not in html
+
+
+def test_the_year_presets_compare_with_the_year_before(
+    manager_client: TenantClient, board: dict[str, Any], tenant_a: Any
+) -> None:
+    with tenant_schema(tenant_a):
+        today = tenant_today()
+    try:
+        a_year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # Feb 29
+        a_year_ago = today.replace(year=today.year - 1, day=28)
+
+    # when the manager picks "This year", then "Last year"
+    this_year = manager_client.get("/", {"period": "year"})
+    last_year = manager_client.get("/", {"period": "last_year"})
+
+    # then this year so far is compared with the same days of last year
+    assert this_year.context["scorecard"]["previous"] == Period(
+        date(today.year - 1, 1, 1), a_year_ago
+    )
+    # and last year with the whole year before it, as the page says
+    assert last_year.context["scorecard"]["period"] == Period(
+        date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    )
+    assert last_year.context["scorecard"]["previous"] == Period(
+        date(today.year - 2, 1, 1), date(today.year - 2, 12, 31)
+    )
+    year_before = f"Jan 1\u2009\u2013\u2009Dec 31, {today.year - 2}"
+    assert f'compared with <span id="dashboard-compared">{year_before}</span>' in (
+        last_year.content.decode()
+    )
+    # and the tiles CSV names the same comparison
+    rows = rows_of(manager_client.get("/dashboard/export/tiles.csv", {"period": "last_year"}))
+    assert {(row["previous_from"], row["previous_to"]) for row in rows} == {
+        (f"{today.year - 2}-01-01", f"{today.year - 2}-12-31")
+    }
+
+
+def test_every_id_on_the_dashboard_is_unique(
+    manager_client: TenantClient, board: dict[str, Any]
+) -> None:
+    # (the live refresh finds open panels and scrolled boxes again by their ids)
+    html = manager_client.get("/", JANUARY).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert ids
+    assert [name for name, count in ids.items() if count > 1] == []

@@ -106,8 +106,8 @@ class Api:
 
 
 def shown_number(text: str, unit: str) -> Decimal:
-    """A tile's text as a number in the API's unit."""
-    number = Decimal(text.replace(",", "").split()[0])
+    """A tile's text (en_US, money in dollars) as a number in the API's unit."""
+    number = Decimal(text.replace("$", "").replace(",", "").replace("%", "").split()[0])
     return number / 100 if unit == "percent" else number
 
 
@@ -211,13 +211,15 @@ def test_the_tiles_a_manager_sees_are_the_metrics_api_summary(
         elif unit == "hours":
             assert shown_number(tile["text"], unit) == round(Decimal(expected) / 3600, 1), tile
         elif unit == "percent":
-            assert shown_number(tile["text"], unit) == round(Decimal(expected), 4), tile
+            assert shown_number(tile["text"], unit) == round(Decimal(expected), 3), tile
+        elif unit == "days":
+            assert shown_number(tile["text"], unit) == round(Decimal(expected), 2), tile
         else:
             assert shown_number(tile["text"], unit) == Decimal(str(expected)), tile
         compared += 1
     assert compared >= 20
     revenue_text = page.locator('.prm-tile[data-metric="revenue"] .prm-tile-value')
-    expect(revenue_text).to_have_text("1,300.49")
+    expect(revenue_text).to_have_text("$1,300.49")
 
     # and every chart has a table of its numbers, opened from the keyboard
     summary_toggle = page.get_by_text("Table of “Revenue”", exact=True).first
@@ -225,7 +227,7 @@ def test_the_tiles_a_manager_sees_are_the_metrics_api_summary(
     page.keyboard.press("Enter")
     revenue_table = page.locator("#chart-revenue table")
     expect(revenue_table).to_be_visible()
-    expect(revenue_table.get_by_role("row", name="2026-01-06")).to_contain_text("1,200.00")
+    expect(revenue_table.get_by_role("row", name="Jan 6, 2026")).to_contain_text("$1,200.00")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-january.png"), full_page=True)
@@ -266,7 +268,7 @@ def test_an_order_posted_to_the_api_appears_on_the_open_dashboard(
 
     # then the open page shows it without a reload, with a newer "as of" time
     expect(revenue).to_have_attribute("data-value", "123.45", timeout=45_000)
-    expect(revenue.locator(".prm-tile-value")).to_have_text("123.45")
+    expect(revenue.locator(".prm-tile-value")).to_have_text("$123.45")
     expect(page.locator('.prm-tile[data-metric="orders_won"] .prm-tile-value')).to_have_text("1")
     assert page.evaluate("window.prmNotReloaded") is True
     assert page.locator("#dashboard-as-of").get_attribute("datetime") != as_of_before
@@ -274,3 +276,159 @@ def test_an_order_posted_to_the_api_appears_on_the_open_dashboard(
         "data-partner", catalogue.ref("bolt")
     )
     page.screenshot(path=str(SCREENSHOTS / "dashboard-phone-after.png"), full_page=True)
+
+
+LARGE: ViewportSize = {"width": 1440, "height": 900}
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+def test_an_open_table_panel_stays_open_across_live_refreshes(
+    committed_alpha: CommittedAlpha,
+    no_leftover_sessions: None,
+    browser_page: Page,
+    live_server_url: str,
+    tenant_a: Any,
+) -> None:
+    catalogue = committed_alpha.catalogue
+    api = Api(live_server_url, tenant_a, committed_alpha.api)
+    page = browser_page
+    acme = catalogue.ref("acme")
+
+    # given the manager's dashboard (it polls every second in tests: settings.test's
+    # PRM_DASHBOARD_POLL_SECONDS), its revenue table opened from the keyboard and the
+    # page scrolled down to the calls chart
+    sign_in(page, f"{base_url(live_server_url, tenant_a)}/", catalogue.manager.email)
+    page.evaluate(
+        """() => {
+            window.prmRefreshes = 0;
+            document.body.addEventListener("htmx:afterSettle", (event) => {
+                if (event.target.id === "dashboard-live") { window.prmRefreshes += 1; }
+            });
+        }"""
+    )
+    toggle = page.locator("#chart-revenue-panel-toggle")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#chart-revenue-panel")
+    expect(panel).to_have_attribute("open", "")
+    page.locator("#chart-calls").scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    revenue = page.locator('.prm-tile[data-metric="revenue"]')
+
+    for refresh in range(1, 4):
+        # when an order arrives and the dashboard refreshes by itself
+        now = datetime.now(UTC).isoformat()
+        api.post(
+            "orders",
+            [
+                order(
+                    f"keep-{catalogue.tag}-{refresh}",
+                    acme,
+                    amount="10.00",
+                    ordered_at=now,
+                    closed_at=now,
+                )
+            ],
+        )
+        expect(revenue).to_have_attribute("data-value", f"{10 * refresh}.00", timeout=45_000)
+        page.wait_for_function(f"window.prmRefreshes >= {refresh}", timeout=10_000)
+
+        # then the table is still open and shows the new numbers, the focus is still on
+        # its toggle, and the page has not jumped
+        expect(panel).to_have_attribute("open", "")
+        expect(panel.locator("table")).to_be_visible()
+        expect(panel.locator("tbody")).to_contain_text(f"${10 * refresh}.00")
+        assert page.evaluate("document.activeElement && document.activeElement.id") == (
+            "chart-revenue-panel-toggle"
+        )
+        assert abs(page.evaluate("window.scrollY") - scrolled) <= 2
+    assert page.evaluate("window.prmRefreshes") >= 3
+
+    # and a panel the reader closes stays closed
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(panel).not_to_have_attribute("open", "")
+    now = datetime.now(UTC).isoformat()
+    api.post(
+        "orders",
+        [order(f"keep-{catalogue.tag}-4", acme, amount="10.00", ordered_at=now, closed_at=now)],
+    )
+    expect(revenue).to_have_attribute("data-value", "40.00", timeout=45_000)
+    expect(panel).not_to_have_attribute("open", "")
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+def test_the_leaderboard_fits_a_large_screen_and_scrolls_in_its_box_on_a_phone(
+    committed_alpha: CommittedAlpha,
+    no_leftover_sessions: None,
+    browser_page: Page,
+    live_server_url: str,
+    tenant_a: Any,
+) -> None:
+    catalogue = committed_alpha.catalogue
+    api = Api(live_server_url, tenant_a, committed_alpha.api)
+    page = browser_page
+
+    # given January: partners with amounts in the millions, a win rate, a lost order
+    api.post(
+        "orders",
+        [
+            order(
+                f"wide-{catalogue.tag}-{n}",
+                catalogue.ref(name),
+                status=status,
+                amount=amount,
+                cost="123456.78",
+                quantity=12345,
+                ordered_at="2026-01-05T09:00:00Z",
+                closed_at="2026-01-06T10:00:00Z",
+            )
+            for n, (name, status, amount) in enumerate(
+                [
+                    ("acme", "won", "1234567.89"),
+                    ("acme", "lost", "1000.00"),
+                    ("bolt", "won", "987654.32"),
+                    ("cogs", "won", "45900.00"),
+                ]
+            )
+        ],
+    )
+    wait_for(api.caught_up, timeout=60)
+
+    # when the manager opens January on a 1440 px screen
+    page.set_viewport_size(LARGE)
+    sign_in(
+        page,
+        f"{base_url(live_server_url, tenant_a)}/?from=2026-01-01&to=2026-01-31",
+        catalogue.manager.email,
+    )
+    leaderboard = page.locator("#leaderboard")
+    expect(leaderboard.locator("tbody tr").first).to_contain_text("$1,234,567.89")
+
+    # then the whole leaderboard is in view: its box does not scroll sideways
+    box = leaderboard.evaluate(
+        "table => ({scroll: table.parentElement.scrollWidth,"
+        " client: table.parentElement.clientWidth})"
+    )
+    assert box["scroll"] <= box["client"], box
+    assert page.evaluate("document.documentElement.scrollWidth") <= LARGE["width"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-leaderboard-1440.png"), full_page=True)
+
+    # and on a phone the page does not stick out: the table scrolls in its own box, and
+    # the partner's name stays in view while it does
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    name = leaderboard.locator("tbody tr").first.locator("th")
+    before = name.bounding_box()
+    leaderboard.evaluate("table => { table.parentElement.scrollLeft = 400; }")
+    after = name.bounding_box()
+    assert leaderboard.evaluate("table => table.parentElement.scrollLeft") > 0
+    assert before is not None
+    assert after is not None
+    assert abs(after["x"] - before["x"]) < 40  # it stuck to the box's left edge
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-leaderboard-phone.png"), full_page=True)
