@@ -292,8 +292,9 @@ class ImportJob(models.Model):
     # The file's rows as the check read them (JSON), so that the file is parsed once:
     # a resumed check and the import read these instead.
     sheet = models.BinaryField(null=True, blank=True)
-    # {"columns": [...], "rows": [{"row": n, "values": [...]}]}: the first rows, as read
-    # (columns: the file's headers as written).
+    # What the pages show of the file (partners.imports.reading.Sheet.preview): its
+    # "headers" as written and "samples" of each column's first values; once checked,
+    # the fields read ("columns", "derived_refs") and the first "rows" as read.
     preview = models.JSONField(default=dict, blank=True)
     # The partner field each of the file's columns goes to, in the file's order ("" for
     # a column left out), as the person confirmed it (partners.imports.mapping); empty

@@ -41,7 +41,11 @@ PREVIEW_ROWS = 10
 SAMPLES_PER_COLUMN = 3
 
 # The API's field names (DESIGN.md), in the order of the template (partners.fields).
-COLUMN_HELP: dict[str, str] = {field.name: field.help for field in FIELDS}
+COLUMN_HELP: dict[str, str] = {field.name: field.help for field in FIELDS} | {
+    # A file without refs gets them from the names (partners.imports.mapping).
+    "ref": "The partner's stable key: letters, digits, - and _ (e.g. northwind). Without "
+    "a ref column, each partner's ref is made from its name.",
+}
 COLUMNS = tuple(COLUMN_HELP)
 REQUIRED_COLUMNS = tuple(field.name for field in FIELDS if field.required)
 LIST_COLUMNS = frozenset(field.name for field in FIELDS if field.listed)

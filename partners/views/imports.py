@@ -101,30 +101,44 @@ def _job_context(job: ImportJob, mapping_form: ImportMappingForm | None = None) 
         context["ref_example"] = ("Acme Networks Ltd", ref_from_name("Acme Networks Ltd"))
         return context
     if not job.is_running:
+        preview = job.preview or {}
+        headers = preview.get("headers", [])
+        # The file's own name of each field's column, where it differs from the field's.
+        named = {
+            field: header
+            for header, field in zip(headers, job.mapping, strict=False)
+            if field and header.strip().lower() != field
+        }
         # Errors are read only once the job stands still, not on every poll.
-        context["error_lines"] = list(import_job_error_lines(job=job, rows=ERRORS_SHOWN))
+        context["error_lines"] = [
+            {
+                "row": line.row,
+                "ref": line.ref,
+                "field": line.field,
+                "column": named.get(line.field, ""),
+                "label": BY_NAME[line.field].label if line.field in BY_NAME else line.field,
+                "message": line.message,
+            }
+            for line in import_job_error_lines(job=job, rows=ERRORS_SHOWN)
+        ]
         context["errors_cut"] = job.error_count > ERRORS_SHOWN
         context["errors_shown"] = ERRORS_SHOWN
         if job.updated_count:
             context["changes"] = _changes(job)
             context["changes_cut"] = job.updated_count > CHANGES_SHOWN
             context["changes_shown"] = CHANGES_SHOWN
-        preview = job.preview or {}
         context["preview_labels"] = [
             BY_NAME[name].label if name in BY_NAME else name for name in preview.get("columns", [])
         ]
         context["mapped_columns"] = [
             {"header": header or f"Column {index + 1}", "field": BY_NAME[field].label}
-            for index, (header, field) in enumerate(
-                zip(preview.get("headers", []), job.mapping, strict=False)
-            )
+            for index, (header, field) in enumerate(zip(headers, job.mapping, strict=False))
             if field != IGNORED
         ]
+        context["own_names"] = bool(job.mapping) and not named and IGNORED not in job.mapping
         context["left_out"] = [
             header or f"Column {index + 1}"
-            for index, (header, field) in enumerate(
-                zip(preview.get("headers", []), job.mapping, strict=False)
-            )
+            for index, (header, field) in enumerate(zip(headers, job.mapping, strict=False))
             if field == IGNORED
         ]
         context["can_remap"] = job.state == ImportState.VALIDATED
@@ -185,13 +199,17 @@ def import_job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
 @require_POST
 def import_job_run(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = _job(job_id)
+    # The check's count: starting makes way for the import's own counts.
+    rows = job.valid_rows
     try:
         import_job_start(job=job)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, f"Importing {job.valid_rows} rows of {job.filename}.")
+        messages.success(
+            request, f"Importing {rows} row{'' if rows == 1 else 's'} of {job.filename}."
+        )
     return redirect("partner_import:job", job_id=job.public_id)
 
 

@@ -541,7 +541,10 @@ def test_a_company_name_website_country_sheet_is_mapped_and_imported_through_the
     assert "Company Name → Business name; Website → Website domain; Country → Country." in preview
     assert "each partner's ref is made from its name" in preview
     assert "acme-networks-ltd" in preview
-    assert "<td>3</td><td>globex-gmbh</td><td><code>domain</code></td>" in preview
+    assert (
+        '<td>3</td><td>globex-gmbh</td><td>Website <span class="small text-secondary">'
+        "(Website domain)</span></td>"
+    ) in preview
     assert "Run the import (1 row)" in preview
     assert "Change the column mapping" in preview
 
@@ -552,6 +555,7 @@ def test_a_company_name_website_country_sheet_is_mapped_and_imported_through_the
 
     # then the partner is in the registry
     report = alpha_manager.get(job_url).content.decode()
+    assert "Importing 1 row of crm.csv." in report
     assert "1 partner created, 0 updated, 1 row failed." in report
     with in_tenant(tenant_a):
         partner = Partner.objects.get()
