@@ -69,7 +69,16 @@
           scales: round ? {} : {
             y: {
               beginAtZero: true,
-              ticks: written ? { callback: function (value) { return written.tick.format(value); } } : {}
+              // Counts have whole ticks only; money shows its cents where a tick has them
+              // (an empty chart's axis runs from 0 to 1).
+              ticks: Object.assign(
+                spec.format && spec.format.unit === "count" ? { precision: 0 } : {},
+                written ? {
+                  callback: function (value) {
+                    return (Number.isInteger(value) ? written.tick : written.exact).format(value);
+                  }
+                } : {}
+              )
             }
           }
         }
