@@ -1,6 +1,9 @@
 """Scorecards: the tiles and charts of a set of partners over a period, compared with
-the period of equal length just before it. Read from the daily rollups only (through
-reporting.metrics), so their cost grows with partners x days, never with events.
+the period of equal length just before it (the year presets: with the same days a
+year before). Read from the daily rollups only (through reporting.metrics), so their
+cost grows with partners x days, never with events. The tiles come as a headline row
+and groups (TileSpec.group); their numbers are written by prm.web.formats in the
+tenant's locale and currency (reporting_tags.metric), the exports keep them raw.
 
 The channel manager dashboard (console), the partner page (console) and the partner
 portal build their scorecards with the same pieces (the dashboard's own tables are
@@ -9,7 +12,7 @@ reporting.dashboard's):
     from reporting.forms import PeriodForm
     from reporting.scorecard import PARTNER_TILES, previous_period, scorecard
 
-    form = PeriodForm(request.GET)          # period=month|30d|quarter|year|custom, from, to
+    form = PeriodForm(request.GET)          # period=month|30d|quarter|year|last_year|custom
     if form.is_valid():
         period = form.chosen_period()       # reporting.metrics.Period, in the tenant's days
         card = scorecard(
