@@ -10,12 +10,14 @@ up among the partner's own requests only (another partner's is a 404).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,8 +26,15 @@ from prm.accounts.models import User
 from prm.tenancy.clock import tenant_today
 from prm.web.access import partner_required
 from prm.web.forms import form_errors_from
-from reporting.exports import activity_csv
-from reporting.forms import CallEntryForm, ContactEntryForm, PeriodForm
+from reporting.exports import activity_csv, invalid_form_answer
+from reporting.forms import (
+    KIND_FILTERS,
+    ActivityFilterForm,
+    CallEntryForm,
+    ContactEntryForm,
+    PeriodForm,
+)
+from reporting.kinds import CALLS, CONTACTS, ORDERS
 from reporting.scorecard import PARTNER_TILES
 from reporting.scorecard import scorecard as build_scorecard
 from slas.calendar import CalendarError
@@ -170,7 +179,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     """One of the partner's requests with its clocks and conversation; posting answers
     it (a note to the channel manager, slas.services.request_message_add)."""
@@ -215,58 +224,86 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 # --- activity: lists, CSV exports, manual entry ----------------------------------------
 
 
-def _csv(kind: str, rows: QuerySet[Any]) -> StreamingHttpResponse:
+def _csv(request: HttpRequest, kind: str, rows: QuerySet[Any]) -> HttpResponseBase:
+    """The list's rows as CSV, with the list's filters (the page's query string)."""
+    form = ActivityFilterForm(request.GET, kind=kind, partner=False)
+    if not form.is_valid():
+        return invalid_form_answer(form, "The filters are not valid")
     stamp = tenant_today().isoformat()
+    rows = form.filters().narrow(rows, kind=kind)
     return activity_csv(kind=kind, rows=rows, filename=f"{kind}-{stamp}.csv")
 
 
 def _activity_page(
-    request: HttpRequest, template: str, section: str, rows: QuerySet[Any]
+    request: HttpRequest, template: str, section: str, kind: str, rows: QuerySet[Any]
 ) -> HttpResponse:
+    """A list of the partner's own rows of `kind`, narrowed by the days and the kind's
+    own filters (ActivityFilterForm without a partner: it is always the user's own),
+    which the pages and the CSV link keep."""
+    form = ActivityFilterForm(request.GET, kind=kind, partner=False)
+    query = form.query() if form.is_valid() else {}
+    rows = form.filters().narrow(rows, kind=kind) if form.is_valid() else rows.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, template, section, page=page)
+    return _render(
+        request,
+        template,
+        section,
+        page=page,
+        form=form,
+        filters=[form[name] for name in ("from", "to", *KIND_FILTERS[kind])],
+        filtered=form.is_valid() and form.filtered,
+        page_query=urlencode(query),
+    )
 
 
 @partner_required
 @require_safe
 def orders(request: HttpRequest) -> HttpResponse:
     return _activity_page(
-        request, "portal/orders.html", "orders", selectors.portal_orders(user=request.user)
+        request,
+        "portal/orders.html",
+        "orders",
+        ORDERS,
+        selectors.portal_orders(user=request.user),
     )
 
 
 @partner_required
 @require_safe
-def orders_export(request: HttpRequest) -> StreamingHttpResponse:
-    return _csv("orders", selectors.portal_orders(user=request.user))
+def orders_export(request: HttpRequest) -> HttpResponseBase:
+    return _csv(request, ORDERS, selectors.portal_orders(user=request.user))
 
 
 @partner_required
 @require_safe
 def calls(request: HttpRequest) -> HttpResponse:
     return _activity_page(
-        request, "portal/calls.html", "calls", selectors.portal_calls(user=request.user)
+        request, "portal/calls.html", "calls", CALLS, selectors.portal_calls(user=request.user)
     )
 
 
 @partner_required
 @require_safe
-def calls_export(request: HttpRequest) -> StreamingHttpResponse:
-    return _csv("calls", selectors.portal_calls(user=request.user))
+def calls_export(request: HttpRequest) -> HttpResponseBase:
+    return _csv(request, CALLS, selectors.portal_calls(user=request.user))
 
 
 @partner_required
 @require_safe
 def contacts(request: HttpRequest) -> HttpResponse:
     return _activity_page(
-        request, "portal/contacts.html", "contacts", selectors.portal_contacts(user=request.user)
+        request,
+        "portal/contacts.html",
+        "contacts",
+        CONTACTS,
+        selectors.portal_contacts(user=request.user),
     )
 
 
 @partner_required
 @require_safe
-def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
-    return _csv("contacts", selectors.portal_contacts(user=request.user))
+def contacts_export(request: HttpRequest) -> HttpResponseBase:
+    return _csv(request, CONTACTS, selectors.portal_contacts(user=request.user))
 
 
 @partner_required

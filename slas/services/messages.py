@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime
 from html import unescape
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -90,8 +90,9 @@ def request_message_add(
     """Add a message to the request's conversation (see the module's docstring).
 
     `author` None is a write of the platform (an API key without a person). A `token`
-    seen before returns that message unchanged: a confirmation sent twice stores and
-    mails once. Raises ValidationError (by field: body, kind) for bad input and
+    seen before with the same request, kind and body returns that message unchanged: a
+    confirmation sent twice stores and mails once (a form used again for another text
+    stores that one). Raises ValidationError (by field: body, kind) for bad input and
     RequestClosedError for a resolved request; nothing is stored then."""
     body = request_message_check(author=author, kind=kind, body=body)
     with transaction.atomic():
@@ -101,9 +102,11 @@ def request_message_add(
             .get(pk=request.pk)
         )
         if token is not None:
-            existing = RequestMessage.objects.filter(token=token, request=locked).first()
+            existing = RequestMessage.objects.filter(token=token).first()
             if existing is not None:
-                return existing
+                if (existing.request_id, existing.kind, existing.body) == (locked.pk, kind, body):
+                    return existing  # the same form sent again
+                token = None  # the form was used again for another message: a new one
         if locked.resolved_at is not None:
             raise RequestClosedError(
                 f"“{locked.subject}” is resolved; it takes no more messages. "
@@ -114,17 +117,9 @@ def request_message_add(
                 )
             )
         at = at or timezone.now()
-        try:
-            with transaction.atomic():
-                message = RequestMessage.objects.create(
-                    request=locked, kind=kind, author=author, body=body, created_at=at, token=token
-                )
-        except IntegrityError as error:
-            # Only the token can clash here (the request is locked and open, so no
-            # resolution reply exists): another request's token, a client's mistake.
-            raise RequestClosedError(
-                "This reply was already sent from another form; reload the request."
-            ) from error
+        message = RequestMessage.objects.create(
+            request=locked, kind=kind, author=author, body=body, created_at=at, token=token
+        )
         if kind == MessageKind.RESPONSE:
             partner_request_respond(request=locked, at=at)
         elif kind == MessageKind.RESOLUTION:

@@ -125,14 +125,14 @@ def _request_context(partner_request: PartnerRequest, form: RequestReplyForm) ->
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_respond(request: HttpRequest, request_id: int) -> HttpResponse:
     """Write, review and send a reply; the first one is the request's first response."""
     return _reply(request, request_id, MessageKind.RESPONSE)
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
     """Write, review and send the reply that resolves the request."""
     return _reply(request, request_id, MessageKind.RESOLUTION)

@@ -258,6 +258,30 @@ def test_a_reply_sent_twice_from_one_review_is_stored_and_mailed_once(
     assert len(mail.outbox) == 1
 
 
+def test_a_review_form_used_again_for_another_reply_sends_that_one_too(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    # given a reply sent from a review form
+    with tenant_schema(tenant_a):
+        request = request_of(portal)
+        manager = portal.partner.channel_manager
+        token = uuid.uuid4()
+        first = services.request_message_add(
+            request=request, author=manager, kind="response", body="On it.", token=token
+        )
+
+        # when the same form (back in the browser) sends the resolution with another text
+        second = services.request_message_add(
+            request=request, author=manager, kind="resolution", body="Fixed.", token=token
+        )
+
+        # then that is a message of its own, and the request is resolved
+        assert second.pk != first.pk
+        assert list(request.messages.values_list("kind", flat=True)) == ["response", "resolution"]
+        request.refresh_from_db()
+        assert request.resolved_at == second.created_at
+
+
 def test_edit_on_the_review_brings_the_text_back_to_the_form(
     manager_client: TenantClient, portal: PortalPartner, tenant_a: Any
 ) -> None:
