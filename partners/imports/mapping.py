@@ -197,10 +197,13 @@ def suggest_mapping(headers: Sequence[str]) -> list[Suggestion]:
     return [chosen.get(index, Suggestion(IGNORED, exact=False)) for index in range(len(headers))]
 
 
-def check_mapping(headers: Sequence[str], mapping: Sequence[str]) -> list[str]:
+def check_mapping(
+    headers: Sequence[str], mapping: Sequence[str], *, updating: bool = False
+) -> list[str]:
     """The mapping as given, or ValidationError saying every problem with it: a
     column mapped to no field we know, a field mapped from two columns, the name not
-    mapped (the ref may be left out: refs are then made from the names)."""
+    mapped (the ref may be left out: refs are then made from the names). A file that
+    updates partners may name them by ref alone (new refs then need a name)."""
     if len(mapping) != len(headers):
         raise ValidationError("Choose a field (or “Leave out”) for every column of the file.")
     problems: list[str] = []
@@ -218,7 +221,7 @@ def check_mapping(headers: Sequence[str], mapping: Sequence[str]) -> list[str]:
                 f"{spec.label} is chosen for {len(columns)} columns ({', '.join(columns)}); "
                 "choose it for one and leave the others out."
             )
-    if "name" not in mapping:
+    if "name" not in mapping and not (updating and "ref" in mapping):
         problems.append(
             f"Choose the column that holds the {BY_NAME['name'].label.lower()}: every partner "
             "needs one (and refs are made from it when no column holds them)."

@@ -160,7 +160,7 @@ def import_job_map(*, job: ImportJob, mapping: list[str]) -> ImportJob:
             f"“{job.get_state_display().lower()}”."
         )
     headers = list((job.preview or {}).get("headers", []))
-    mapping = check_mapping(headers, mapping)
+    mapping = check_mapping(headers, mapping, updating=job.mode == ImportMode.CREATE_OR_UPDATE)
     with transaction.atomic():
         mapped = ImportJob.objects.filter(pk=job.pk, state__in=MAPPABLE).update(
             state=ImportState.UPLOADED,

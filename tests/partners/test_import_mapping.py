@@ -127,6 +127,18 @@ def test_a_mapping_without_the_name_or_with_a_field_twice_is_refused_with_why() 
     assert any("column that holds the business name" in message for message in messages)
 
 
+def test_an_update_may_name_partners_by_ref_alone() -> None:
+    # a file that updates partners needs no name column when it has the refs
+    assert check_mapping(["Partner ID", "Phone"], ["ref", "phone"], updating=True) == [
+        "ref",
+        "phone",
+    ]
+    with pytest.raises(ValidationError, match="business name"):
+        check_mapping(["Partner ID", "Phone"], ["ref", "phone"])
+    with pytest.raises(ValidationError, match="business name"):
+        check_mapping(["Partner ID", "Phone"], ["", "phone"], updating=True)
+
+
 def test_refs_are_made_from_names_as_people_type_them() -> None:
     assert ref_from_name("Acme Networks Ltd") == "acme-networks-ltd"
     assert ref_from_name("Müller & Söhne GmbH") == "muller-sohne-gmbh"
