@@ -72,6 +72,16 @@ def request_message_list(*, request: PartnerRequest) -> QuerySet[RequestMessage]
     return RequestMessage.objects.filter(request=request).select_related("author")
 
 
+def request_latest_messages(*, request_ids: Iterable[int]) -> dict[int, RequestMessage]:
+    """Each request's latest message, by request id (one query), for the list pages."""
+    latest = (
+        RequestMessage.objects.filter(request_id__in=list(request_ids))
+        .order_by("request_id", "-created_at", "-id")
+        .distinct("request_id")
+    )
+    return {message.request_id: message for message in latest}
+
+
 def request_conversation(*, request: PartnerRequest) -> list[dict[str, Any]]:
     """What the request pages show as its conversation, in order: the request as it was
     raised, then every message, each with who wrote it (and for which side), what it

@@ -620,3 +620,32 @@ def test_a_partner_without_users_or_contact_email_is_told_on_the_review(
 
     # then the review says no one gets it by e-mail
     assert "No one gets it by e-mail:" in text_of(review)
+
+
+def test_the_request_list_shows_which_requests_the_partner_answered_last(
+    manager_client: TenantClient, portal: PortalPartner, tenant_a: Any
+) -> None:
+    # given two open requests: one the manager replied to last, one the partner did
+    with tenant_schema(tenant_a):
+        manager = portal.partner.channel_manager
+        replied = request_of(portal)
+        answered = services.partner_request_open(partner=portal.partner, subject="Second one")
+        services.request_message_add(
+            request=answered, author=manager, kind="response", body="Which version?"
+        )
+        services.request_message_add(
+            request=answered, author=portal.user, kind="note", body="Version 4.2"
+        )
+        services.request_message_add(
+            request=replied, author=manager, kind="response", body="Looking"
+        )
+
+    # when the manager opens the list of their partners' open requests
+    page = manager_client.get(reverse("slas:requests"))
+
+    # then the one the partner answered says so, the other that it was replied to
+    html = page.content.decode()
+    rows = dict(re.findall(r'data-request="(\d+)">(.*?)</li>', html, flags=re.S))
+    assert "The partner answered" in rows[str(answered.pk)]
+    assert "Replied" in rows[str(replied.pk)]
+    assert "The partner answered" not in rows[str(replied.pk)]
