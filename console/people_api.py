@@ -17,7 +17,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -26,7 +31,7 @@ from rest_framework.response import Response
 
 from partners.models import Partner
 from partners.selectors import partner_for_portal_user, partner_get_for_user
-from prm.accounts.models import ApiKey, Role, User
+from prm.accounts.models import PERSON_ROLE_CHOICES, ApiKey, User
 from prm.accounts.selectors import acting_user, user_list_people
 from prm.accounts.services import (
     UNCHANGED,
@@ -38,7 +43,8 @@ from prm.accounts.services import (
 
 from .people_services import person_invite, person_update
 
-ROLE_CHOICES = [(role.value, role.label) for role in (Role.ADMIN, Role.MANAGER, Role.PARTNER)]
+ROLE_CHOICES = PERSON_ROLE_CHOICES
+
 
 PERSON_EXAMPLE = {
     "id": 7,
@@ -75,6 +81,9 @@ class PeopleAccess(BasePermission):
         return bool(user and user.is_authenticated and getattr(user, "is_tenant_admin", False))
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("A partner user", value=PERSON_EXAMPLE, response_only=True)]
+)
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
@@ -96,6 +105,21 @@ class PersonSerializer(serializers.Serializer):
         return partner.ref if partner is not None else None
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Deactivate", value={"is_active": False}, request_only=True),
+        OpenApiExample(
+            "Move a partner user to another partner",
+            value={"partner": "contoso"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Make a manager an administrator",
+            value={"role": "admin", "full_name": "Ana Lima"},
+            request_only=True,
+        ),
+    ]
+)
 class PersonUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False)
@@ -110,6 +134,25 @@ class PersonUpdateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A partner user of northwind",
+            value={
+                "email": "ana@northwind.example",
+                "full_name": "Ana Lima",
+                "role": "partner",
+                "partner": "northwind",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A channel manager",
+            value={"email": "sam@vendor.example", "full_name": "Sam Field", "role": "manager"},
+            request_only=True,
+        ),
+    ]
+)
 class PersonInviteSerializer(PersonUpdateSerializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=ROLE_CHOICES)
@@ -150,19 +193,6 @@ class PersonViewSet(
         request=PersonInviteSerializer,
         responses={201: PersonSerializer},
         summary="Invite a person (mails a link that sets their password)",
-        examples=[
-            OpenApiExample(
-                "A partner user",
-                value={
-                    "email": "ana@northwind.example",
-                    "full_name": "Ana Lima",
-                    "role": "partner",
-                    "partner": "northwind",
-                },
-                request_only=True,
-            ),
-            OpenApiExample("Invited", value=PERSON_EXAMPLE, response_only=True),
-        ],
     )
     def create(self, request: Request) -> Response:
         data = PersonInviteSerializer(data=request.data)
@@ -181,10 +211,6 @@ class PersonViewSet(
         request=PersonUpdateSerializer,
         responses=PersonSerializer,
         summary="Change a person's name, role, partner, or deactivate / reactivate them",
-        examples=[
-            OpenApiExample("Deactivate", value={"is_active": False}, request_only=True),
-            OpenApiExample("Move a partner user", value={"partner": "contoso"}, request_only=True),
-        ],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()

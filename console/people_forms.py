@@ -11,9 +11,9 @@ from django.db.models import Q
 
 from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_list_for_user
-from prm.accounts.models import Role
+from prm.accounts.models import PERSON_ROLE_CHOICES
 
-ROLE_CHOICES = [(role.value, role.label) for role in (Role.ADMIN, Role.MANAGER, Role.PARTNER)]
+ROLE_CHOICES = PERSON_ROLE_CHOICES
 
 
 class PersonForm(forms.Form):

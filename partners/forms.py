@@ -296,7 +296,7 @@ class ReassignForm(forms.Form):
         choice_field(self, "to_manager").choices = [("", "Choose a manager…"), *managers]
         # Deactivated managers still have partners until they are moved: offered here.
         departed = [
-            (user.email, f"{user.full_name or user.email} ({user.email}, deactivated)")
+            (user.email, f"{user.full_name or user.email} (deactivated, {user.email})")
             for user in selectors.inactive_manager_list()
         ]
         choice_field(self, "from_manager").choices = [("", "—"), *managers, *departed]

@@ -240,6 +240,11 @@ def url_samples(
         "number": 1,
         "request_id": request.pk,
         "notification_id": notice.pk,
+        # Settings → People and the users API: the partner's channel manager, a person.
+        "user_id": partner.channel_manager_id,
+        "api:user-detail:pk": partner.channel_manager_id,
+        "api:user-invitation:pk": partner.channel_manager_id,
+        "api:user-password-reset:pk": partner.channel_manager_id,
         "uidb64": "MQ",
         "token": "c0ffee-0123456789abcdef",
         "format": "json",

@@ -78,7 +78,9 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 
     def state(self, user: User | None, token: str) -> LinkState:
         """What the link is: valid, or why not (in the order people can act on)."""
-        if user is None or not token or user.role not in _INVITABLE:
+        # Someone never invited has no invitation to be used, expired or replaced: any
+        # link is simply invalid (and says nothing about the account).
+        if user is None or not token or user.role not in _INVITABLE or user.invited_at is None:
             return LinkState.INVALID
         if not user.is_active:
             return LinkState.INACTIVE

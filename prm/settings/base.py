@@ -348,6 +348,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStateEnum": "prm.webhooks.models.DeliveryState",
         "WebhookEventEnum": "prm.webhooks.models.WebhookEvent",
         "ClockStateEnum": "slas.models.ClockState",
+        # A person's role in the users API (an API key's "integrator" is no person's).
+        "PersonRoleEnum": "prm.accounts.models.PERSON_ROLE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from partners.models import PartnerStatus, PartnerUser
 from partners.services import partner_transition
@@ -250,3 +252,18 @@ def test_the_old_add_a_person_address_leads_to_the_invitation(alpha_admin: Tenan
 def test_only_administrators_invite(alpha_manager: TenantClient) -> None:
     assert alpha_manager.get(INVITE).status_code == 403
     assert alpha_manager.post(INVITE, {"email": "x@y.example", "role": "admin"}).status_code == 403
+
+
+def test_a_link_for_someone_never_invited_says_nothing_about_the_account(
+    alpha_admin: TenantClient, tenant_a: Any
+) -> None:
+    # given the admin, who was never invited and has a password
+    uid = urlsafe_base64_encode(force_bytes(alpha_admin.user.pk))
+
+    # when someone opens a made-up invitation link for that account
+    page = client_for(tenant_a).get(f"/accounts/invitation/{uid}/abc-123/", follow=True)
+
+    # then it is only "does not work", not "used" (which would tell it has a password)
+    text = page.content.decode()
+    assert "This invitation link does not work" in text
+    assert "has been used" not in text
