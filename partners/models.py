@@ -300,7 +300,7 @@ class ImportJob(models.Model):
     # a column left out), as the person confirmed it (partners.imports.mapping); empty
     # until then. A file whose headers are all the import's names maps itself.
     mapping = models.JSONField(default=list, blank=True)
-    # What stopped the whole job (unreadable file, unknown columns), for people.
+    # What stopped the whole job (an unreadable file, no header row), for people.
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

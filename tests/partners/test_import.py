@@ -268,9 +268,10 @@ def test_unknown_columns_make_the_job_wait_for_its_mapping(manager: User) -> Non
     # when it is checked
     job = checked(job)
 
-    # then the job waits for a person to map its columns, and nothing can be run
+    # then the job waits for a person to map its columns, and nothing can be run yet
     assert job.state == ImportState.MAPPING
     assert job.preview["headers"] == ["ref", "name", "fax"]
+    assert (job.processed_rows, job.error_count) == (0, 0)
     with pytest.raises(ValidationError, match="cannot be run"):
         import_job_start(job=job)
 
