@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime
 from html import unescape
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +102,14 @@ def request_message_add(
             .select_related("partner", "partner__channel_manager", "sla_version")
             .get(pk=request.pk)
         )
+        # Callers look the request up among the user's own; this holds if one did not.
+        partner_users = partner_users_of(partner=locked.partner)
+        if (
+            author is not None
+            and author.role == Role.PARTNER
+            and not partner_users.filter(pk=author.pk).exists()
+        ):
+            raise PermissionDenied("A partner user answers only its own partner's requests.")
         if token is not None:
             existing = RequestMessage.objects.filter(token=token).first()
             if existing is not None:

@@ -16,7 +16,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
@@ -428,6 +428,24 @@ def test_a_resolved_request_takes_no_more_messages(portal: PortalPartner, tenant
             with pytest.raises(services.RequestClosedError, match="is resolved"):
                 services.request_message_add(request=request, author=author, kind=kind, body="More")
         assert RequestMessage.objects.filter(request=request).count() == 1
+
+
+def test_a_partner_user_cannot_answer_another_partners_request_even_past_the_pages(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    # given a request of another partner
+    with tenant_schema(tenant_a):
+        other = make_portal_partner("other", activity=False)
+        foreign = services.partner_request_open(partner=other.partner, subject="Not yours")
+
+        # when this partner's user writes to it straight through the service
+        with pytest.raises(PermissionDenied):
+            services.request_message_add(
+                request=foreign, author=portal.user, kind="note", body="Hello"
+            )
+
+        # then nothing is stored
+        assert not foreign.messages.exists()
 
 
 def test_each_side_writes_only_its_own_kind(portal: PortalPartner, tenant_a: Any) -> None:
