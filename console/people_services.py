@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partners.models import Partner
+from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_for_portal_user
 from partners.services import partner_user_link, partner_user_link_errors
 from prm.accounts.models import Role, User
@@ -72,13 +72,38 @@ def person_update(
     if partner is UNCHANGED:
         partner = current if new_role == Role.PARTNER else None
     problems = partner_user_link_errors(role=new_role, partner=partner, current=current)
+    role_problems = _portfolio_problems(user=user, new_role=new_role)
     try:
         with transaction.atomic():
             user_update(user=user, actor=actor, full_name=full_name, role=role)
-            if problems:
-                raise ValidationError({"partner": problems})
+            if problems or role_problems:
+                raise ValidationError(
+                    {
+                        **({"partner": problems} if problems else {}),
+                        **({"role": role_problems} if role_problems else {}),
+                    }
+                )
             partner_user_link(user=user, partner=partner)
     except ValidationError as error:
         user.refresh_from_db()
-        raise _with_partner_problems(error, problems) from error
+        merged = _with_partner_problems(error, problems)
+        errors = dict(merged.message_dict)
+        if role_problems and "role" not in errors:
+            errors["role"] = role_problems
+        raise ValidationError(errors) from error
     return user
+
+
+def _portfolio_problems(*, user: User, new_role: str) -> list[str]:
+    """A channel manager of current partners cannot become a partner user: every partner
+    has vendor staff as its single point of contact."""
+    if new_role != Role.PARTNER or user.role == Role.PARTNER:
+        return []
+    managed = user.managed_partners.exclude(status=PartnerStatus.TERMINATED).count()
+    if not managed:
+        return []
+    return [
+        f"{user.get_full_name()} is the channel manager of {managed} partner"
+        f"{'s' if managed != 1 else ''}; move them to another manager first "
+        "(Partners → Move a portfolio)."
+    ]

@@ -95,6 +95,8 @@ def test_invite_a_manager_and_a_partner_user_then_deactivate_the_manager(
             admin_page.get_by_label("E-mail").fill(manager_email)
             admin_page.get_by_label("Name").fill(f"Mona {marker}")
             admin_page.get_by_label("Role").select_option("manager")
+            # (the partner select is only for partner users)
+            expect(admin_page.get_by_label("Partner (partner users only)")).to_be_hidden()
             admin_page.get_by_role("button", name="Send invitation").click()
 
             # then the invitation is on its way, and the manager is listed as invited

@@ -400,3 +400,25 @@ def test_a_partner_user_of_a_terminated_partner_gets_the_same_page(tenant_a: Any
     # then they are told the partnership has ended
     assert response.status_code == 403
     assert "has ended" in response.content.decode()
+
+
+def test_a_manager_with_partners_does_not_become_a_partner_user(
+    alpha_admin: TenantClient, tenant_a: Any, partner_in: Callable[..., Any]
+) -> None:
+    # given a manager of a partner, and another partner to link them to
+    manager = make_user(tenant_a, "manager", full_name="Busy Bea")
+    partner_in(tenant_a, ref="bea-managed", channel_manager=manager)
+    partner_in(tenant_a, ref="bea-target")
+
+    # when the admin makes them a partner user of the other partner
+    response = alpha_admin.post(
+        person_url(manager), {"full_name": "Busy Bea", "role": "partner", "partner": "bea-target"}
+    )
+
+    # then it is refused on the role, naming the way out, and nothing changed
+    assert response.status_code == 200
+    assert "move them to another manager first" in response.content.decode()
+    with tenant_schema(tenant_a):
+        manager.refresh_from_db()
+        assert manager.role == Role.MANAGER
+        assert not PartnerUser.objects.filter(user=manager).exists()
