@@ -123,18 +123,25 @@ def organisation(request: HttpRequest) -> HttpResponse:
         chosen = next(policy for policy in policies if policy.slug == data.pop("default_sla"))
         try:
             with transaction.atomic():
-                changed = tenant_update(tenant=tenant, actor=_actor(request), **data)
+                # The base policy first: a new zone then moves the working hours of the
+                # policy that is the base from now on (slas' receiver of the change).
+                changed = []
                 if chosen.pk != default.pk:
                     sla_policy_save(data={"is_default": True}, policy=chosen, actor=_actor(request))
                     changed.append("default_sla")
+                zone_before = sla_selectors.sla_policy_default().time_zone
+                changed[:0] = tenant_update(tenant=tenant, actor=_actor(request), **data)
+                zone_after = sla_selectors.sla_policy_default().time_zone
         except ValidationError as error:
-            # Put back what the page shows of the tenant: nothing was saved.
-            tenant.refresh_from_db()
             form_errors_from(form, error)
         else:
             if changed:
                 names = [SETTING_LABELS[field] for field in changed]
                 messages.success(request, f"Saved: the {_and(names)} {_is_are(names)} changed.")
+                if zone_after != zone_before:
+                    messages.info(
+                        request, f"The base SLA policy's working hours are in {zone_after} now too."
+                    )
             else:
                 messages.info(request, "Nothing changed.")
             return redirect("console:organisation")

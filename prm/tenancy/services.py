@@ -16,7 +16,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from django_tenants.utils import (
+    get_public_schema_name,
+    schema_context,
+    schema_exists,
+    tenant_context,
+)
 
 from prm.accounts.models import Role, User
 from prm.accounts.services import rate_limit_errors, user_create
@@ -24,7 +29,7 @@ from prm.accounts.services import rate_limit_errors, user_create
 from . import options
 from .models import RESERVED_SLUGS, Domain, Tenant, slug_validator
 from .selectors import tenant_host_cache_clear
-from .signals import tenant_provisioned
+from .signals import tenant_provisioned, tenant_settings_changed
 
 logger = logging.getLogger(__name__)
 
@@ -220,12 +225,46 @@ def tenant_settings_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def _tenant_save(
+    tenant: Tenant,
+    cleaned: dict[str, str],
+    changed: list[str],
+    previous: dict[str, Any],
+    actor: User | None,
+) -> None:
+    with transaction.atomic():
+        # Read fresh and locked: the tenant given may be a cached copy of the row.
+        with schema_context(get_public_schema_name()):
+            row = Tenant.objects.select_for_update().get(pk=tenant.pk)
+            for field in changed:
+                setattr(row, field, cleaned[field])
+            # save() sends post_save, which clears the cached tenant of its hosts...
+            row.save(update_fields=[*changed, "updated_at"])
+            hosts = list(Domain.objects.filter(tenant=row).values_list("domain", flat=True))
+
+        # ...and so does the commit, in case a request cached the old row meanwhile.
+        def forget_hosts() -> None:
+            for host in hosts:
+                tenant_host_cache_clear(hostname=host)
+
+        transaction.on_commit(forget_hosts)
+        for field in [*changed, "updated_at"]:
+            setattr(tenant, field, getattr(row, field))
+        with tenant_context(tenant):
+            tenant_settings_changed.send(
+                sender=Tenant, tenant=tenant, changed=changed, previous=previous, actor=actor
+            )
+
+
 def tenant_update(*, tenant: Tenant, actor: User | None, **fields: Any) -> list[str]:
     """Change the organisation's settings (any of TENANT_SETTINGS); returns the names of
     those that changed. Validates them all first (ValidationError by field; nothing
     changes). The row lives in the public schema; the hosts' cached tenant is dropped
     when the change commits, so the next request of any worker reads the new zone,
-    currency and locale (prm.tenancy.selectors.tenant_get_for_host)."""
+    currency and locale (prm.tenancy.selectors.tenant_get_for_host). The apps hear of
+    the change in the same transaction, in the tenant's schema (the signal
+    `tenant_settings_changed`: slas moves the default policy's working hours to a new
+    zone), so an error there leaves the tenant as it was."""
     if errors := tenant_settings_errors(fields):
         raise ValidationError(errors)
     cleaned = {field: str(value).strip() for field, value in fields.items()}
@@ -238,23 +277,13 @@ def tenant_update(*, tenant: Tenant, actor: User | None, **fields: Any) -> list[
     ]
     if not changed:
         return []
-    # Read fresh and locked: the tenant given may be a cached copy of the row.
-    with schema_context(get_public_schema_name()), transaction.atomic():
-        row = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        for field in changed:
-            setattr(row, field, cleaned[field])
-        # save() sends post_save, which clears the cached tenant of its hosts...
-        row.save(update_fields=[*changed, "updated_at"])
-        hosts = list(Domain.objects.filter(tenant=row).values_list("domain", flat=True))
-
-        # ...and so does the commit, in case a request cached the old row meanwhile.
-        def forget_hosts() -> None:
-            for host in hosts:
-                tenant_host_cache_clear(hostname=host)
-
-        transaction.on_commit(forget_hosts)
-    for field in [*changed, "updated_at"]:
-        setattr(tenant, field, getattr(row, field))
+    previous = {field: getattr(tenant, field) for field in [*changed, "updated_at"]}
+    try:
+        _tenant_save(tenant, cleaned, changed, previous, actor)
+    except Exception:
+        for field, value in previous.items():  # the caller's copy, as the row is again
+            setattr(tenant, field, value)
+        raise
     logger.info(
         "tenant %s: %s changed by %s",
         tenant.slug,

@@ -9,6 +9,11 @@ from .selectors import tenant_host_cache_clear
 # (the platform cannot import them).
 tenant_provisioned = Signal()
 
+# Sent by tenant_update() inside the tenant's schema, in its transaction, when the
+# administrator changed settings: `tenant`, `changed` (the setting names) and
+# `previous` (their values before). The apps follow what depends on them.
+tenant_settings_changed = Signal()
+
 
 @receiver([post_save, post_delete], sender=Domain)
 def domain_changed(sender, instance: Domain, **kwargs) -> None:

@@ -99,7 +99,8 @@ def test_a_new_zone_currency_and_locale_are_read_by_the_next_request(
         )
     assert alpha_admin.get(reverse("partners:detail", args=["kiwi"])).status_code == 200
     cached = tenant_get_for_host(hostname=host_of(alpha_settings))
-    assert cached is not None and cached.currency == "USD"
+    assert cached is not None
+    assert cached.currency == "USD"
 
     # when the administrator moves alpha to Auckland, euros and German formats
     saved = alpha_admin.post(
@@ -261,3 +262,56 @@ def test_the_api_refuses_bad_settings_by_field_and_managers(
     assert manager.status_code == 403
     assert manager.json()["message"] == PROGRAMME_REFUSAL
     assert settings_of(alpha_settings) == was
+
+
+def test_a_new_zone_moves_the_base_policys_working_hours_if_they_were_in_the_old_one(
+    alpha_settings: Any, alpha_admin: TenantClient, alpha_api: TenantClient
+) -> None:
+    # given alpha in UTC, its default policy's hours in UTC, another policy in Tokyo
+    with tenant_schema(alpha_settings):
+        default = sla_policy_default()
+        assert (alpha_settings.time_zone, default.time_zone) == ("UTC", "UTC")
+        tokyo, _ = sla_policy_save(
+            data={"slug": "tokyo", "name": "Tokyo", "time_zone": "Asia/Tokyo"}, actor=None
+        )
+
+    # when the administrator moves alpha to Berlin on the page
+    saved = alpha_admin.post(
+        PAGE, form_data(alpha_settings, time_zone="Europe/Berlin"), follow=True
+    )
+
+    # then the default policy's hours are in Berlin too, in a new version by the admin,
+    # the page says so, and the Tokyo policy keeps its own zone
+    assert "The base SLA policy's working hours are in Europe/Berlin now too." in text(saved)
+    with tenant_schema(alpha_settings):
+        default = sla_policy_default()
+        assert default.time_zone == "Europe/Berlin"
+        version = default.versions.get(number=default.version)
+        assert (version.changed_fields, version.created_by) == (["time_zone"], alpha_admin.user)
+        tokyo.refresh_from_db()
+        assert tokyo.time_zone == "Asia/Tokyo"
+
+    # when an integration moves it on to Lisbon through the API, then the policy follows
+    moved = alpha_api.patch(API, {"time_zone": "Europe/Lisbon"}, content_type="application/json")
+    assert moved.status_code == 200
+    with tenant_schema(alpha_settings):
+        assert sla_policy_default().time_zone == "Europe/Lisbon"
+
+
+def test_a_base_policy_in_a_zone_of_its_own_keeps_it(
+    alpha_settings: Any, alpha_admin: TenantClient
+) -> None:
+    # given a default policy whose hours are Tokyo's while alpha is in UTC
+    with tenant_schema(alpha_settings):
+        sla_policy_save(data={"time_zone": "Asia/Tokyo"}, policy=sla_policy_default(), actor=None)
+
+    # when alpha moves to Berlin
+    saved = alpha_admin.post(
+        PAGE, form_data(alpha_settings, time_zone="Europe/Berlin"), follow=True
+    )
+
+    # then the policy's hours stay in Tokyo, and the page says only what it changed
+    assert "Saved: the time zone is changed." in text(saved)
+    assert "working hours are in" not in text(saved)
+    with tenant_schema(alpha_settings):
+        assert sla_policy_default().time_zone == "Asia/Tokyo"
