@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_list_for_user
-from prm.accounts.models import PERSON_ROLE_CHOICES
+from prm.accounts.models import PERSON_ROLE_CHOICES, Role
 
 ROLE_CHOICES = PERSON_ROLE_CHOICES
 
@@ -44,6 +44,11 @@ class PersonForm(forms.Form):
             ("", "— no partner —"),
             *((ref, f"{partner.name} ({ref})") for ref, partner in self.partners.items()),
         ]
+        if not self.partners:
+            field.help_text = (
+                "There is no partner yet: add the partner under Partners first, then "
+                "invite its users."
+            )
 
     def clean_partner(self) -> Partner | None:
         ref = self.cleaned_data.get("partner") or ""
@@ -57,3 +62,8 @@ class InviteForm(PersonForm):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     field_order = ["email", "full_name", "role", "partner"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The least powerful staff role unless the admin chooses otherwise.
+        self.fields["role"].initial = Role.MANAGER

@@ -130,7 +130,8 @@ def invitation_message(*, user: User) -> EmailMessage:
         "site_name": getattr(tenant, "name", "prm"),
         "link": invitation_link(user=user),
         "days": invitation_days(),
-        "inviter": inviter.get_full_name() if inviter else "",
+        # "Ana Lima (ana@…)" or just the address when the inviter has no name.
+        "inviter": inviter.full_name if inviter else "",
         "inviter_email": inviter.email if inviter else "",
         "role": user.get_role_display(),
     }

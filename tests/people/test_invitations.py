@@ -54,7 +54,11 @@ def test_an_admin_invites_a_partner_user_linked_to_a_partner_in_one_form(
         assert user.invited_by == alpha_admin.user
         assert PartnerUser.objects.get(user=user).partner == partner
     assert len(mailed_links("ana@northwind.example")) == 1
-    assert "Alpha Corp" in mail.outbox[-1].subject
+    invitation = mail.outbox[-1]
+    admin = alpha_admin.user
+    assert invitation.subject == f"{admin.full_name} invites you to Alpha Corp"
+    assert f"{admin.full_name} ({admin.email}) has invited you to Alpha Corp" in invitation.body
+    assert "as Partner user" in invitation.body
 
 
 def test_the_invite_form_reports_every_problem_at_once_and_saves_nothing(
@@ -267,3 +271,8 @@ def test_a_link_for_someone_never_invited_says_nothing_about_the_account(
     text = page.content.decode()
     assert "This invitation link does not work" in text
     assert "has been used" not in text
+
+
+def test_the_invite_form_starts_with_the_channel_manager_role(alpha_admin: TenantClient) -> None:
+    page = alpha_admin.get(INVITE).content.decode()
+    assert '<option value="manager" selected>' in page
