@@ -560,6 +560,11 @@ def test_a_company_name_website_country_sheet_is_mapped_and_imported_through_the
     assert "Run the import (1 row)" in preview
     assert "Change the column mapping" in preview
 
+    # and the mapping page of the checked job offers the mapping it was checked with
+    again = alpha_manager.get(mapping_url).content.decode()
+    assert '<option value="name" selected>Business name</option>' in again
+    assert '<option value="domain" selected>Website domain</option>' in again
+
     # when the manager runs it
     with django_capture_on_commit_callbacks() as queued:
         alpha_manager.post(reverse("partner_import:run", args=[job.public_id]))
