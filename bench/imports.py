@@ -10,12 +10,12 @@ CSV of that many partners of which every `--bad-every`-th row has an error, so t
 the error list grows with the file, the case that was quadratic when each 100-row
 chunk rewrote the whole list (issue #13: 5k rows 1.5 s, 20k 14 s, 40k 60 s). With
 `--error-kind type` (the default) the error is a three-letter country, which the
-serializer refuses before any service runs, so the figures are the cost of reading
-rows and keeping errors; with `service` it is a one-digit phone number, which only
-partner_create refuses, after its model checks and their queries (about 7 ms a row
-here). It times import_job_validate in
-this process, checks the counts, and prints seconds, rows per second and the ratio
-of seconds per row to the smallest file's (linear: about 1.0).
+serializer refuses; since issue 16 the services then check the row's other fields
+too (every error of a row in one check), so such a row costs what any checked row
+costs; with `service` it is a one-digit phone number, which only partner_create
+refuses, after its model checks and their queries (about 7 ms a row here). It times
+import_job_validate in this process, checks the counts, and prints seconds, rows per
+second and the ratio of seconds per row to the smallest file's (linear: about 1.0).
 """
 
 from __future__ import annotations
