@@ -120,7 +120,8 @@ class PartnerForm(forms.Form):
         label=label("domain"),
         required=False,
         max_length=300,
-        help_text="Only the domain, e.g. example.com; international names are fine.",
+        help_text="Only the domain, e.g. example.com (a pasted web address is cleaned to "
+        "it); international names are fine.",
     )
     phone = forms.CharField(
         label=label("phone"),
@@ -193,6 +194,11 @@ class PartnerForm(forms.Form):
         if partner is not None:
             # The lifecycle moves through its own form, which records a reason.
             del self.fields["status"]
+        else:
+            # static/js/partner-form.js suggests a ref from the name, until one is typed.
+            ref = self.fields["ref"]
+            ref.widget.attrs["data-ref-from"] = "id_name"
+            ref.help_text = "Suggested from the name; change it if you like. " + str(ref.help_text)
         choice_field(self, "country").choices = [("", "—"), *countries]
         choice_field(self, "products").choices = [
             (product.sku, str(product))

@@ -156,13 +156,13 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(alpha: Any, mana
             actor=manager,
             ref="not a slug!",
             name="",
-            domain="https://acme.example/shop",
+            domain="acme shop.example",
             country="XX",
             phone="+44 20 7946",
             contact_phone="12",
             contact_email="not-an-address",
             primary_dns="ns1",
-            secondary_dns="ns2.example.com:53",
+            secondary_dns="ns 2.example.com",
             products=["no-such-sku"],
             sla="no-such-policy",
             tier="no-such-tier",
@@ -384,7 +384,7 @@ def test_updating_with_a_bad_field_saves_none_of_the_good_ones(manager: User) ->
     # when a good name and a bad domain are sent together
     with pytest.raises(ValidationError) as refused:
         services.partner_update(
-            partner=partner, actor=manager, name="Acme Europe", domain="http://acme.example"
+            partner=partner, actor=manager, name="Acme Europe", domain="acme example.com"
         )
 
     # then the domain is named and the name was not saved either

@@ -27,6 +27,12 @@ from partners.validators import (
         ("BÜCHER.example", "xn--bcher-kva.example"),
         ("xn--bcher-kva.example", "xn--bcher-kva.example"),
         ("", ""),
+        # a pasted web address is cleaned to its domain
+        ("https://www.example.com/path", "example.com"),
+        ("http://Shop.Example.com/?q=1", "shop.example.com"),
+        ("example.com/shop", "example.com"),
+        ("example.com:8080", "example.com"),
+        ("HTTPS://Bücher.example:443/x#y", "xn--bcher-kva.example"),
     ],
 )
 def test_domain_is_stored_in_lower_case_ascii_idna_form(entered: str, stored: str) -> None:
@@ -38,15 +44,15 @@ def test_domain_is_stored_in_lower_case_ascii_idna_form(entered: str, stored: st
 @pytest.mark.parametrize(
     ("entered", "message"),
     [
-        ("https://example.com", "without http:// or a path"),
-        ("example.com/shop", "without http:// or a path"),
-        ("example.com:8080", "without a port"),
+        ("https://192.0.2.1/", "not an IP address"),
         ("192.0.2.1", "not an IP address"),
         ("2001:db8::1", "not an IP address"),
-        ("example", "use a name like example.com"),
-        ("exa mple.com", "is not a valid domain"),
+        ("[2001:db8::1]:80", "not an IP address"),
+        ("example", "enter a domain name like example.com"),
+        ("exa mple.com", "is not a valid domain: it has a space"),
+        ("not a dns!!", "enter a domain name like example.com"),
         ("-bad.example", "is not a valid domain"),
-        ("user@example.com", "is not a valid domain"),
+        ("user@example.com", "is an e-mail address; enter only what follows the @"),
         ("a..b.example", "is not a valid domain"),
         ("1.2.3", "the last label cannot be a number"),
         ("xn--zz.example", "is not a valid domain"),
@@ -54,8 +60,8 @@ def test_domain_is_stored_in_lower_case_ascii_idna_form(entered: str, stored: st
         (("a" * 64) + ".example", "is not a valid domain"),
     ],
 )
-def test_domain_with_scheme_path_port_or_bad_labels_is_refused(entered: str, message: str) -> None:
-    # when something that is not a bare domain is entered
+def test_an_address_or_a_domain_with_bad_labels_is_refused(entered: str, message: str) -> None:
+    # when something that is no domain is entered
     # then it is refused with a message that says what to enter instead
     with pytest.raises(ValidationError) as refused:
         normalize_domain(entered)
@@ -81,6 +87,10 @@ def test_stored_domain_is_shown_to_people_in_unicode() -> None:
         ("192.0.2.53", "192.0.2.53"),
         ("2001:DB8:0::53", "2001:db8::53"),
         ("", ""),
+        # what surrounds a host in a pasted address goes, as for domains
+        ("ns1.example.com:53", "ns1.example.com"),
+        ("http://ns1.example.com/", "ns1.example.com"),
+        ("[2001:db8::53]:53", "2001:db8::53"),
     ],
 )
 def test_dns_server_is_a_host_name_or_an_ip_address(entered: str, stored: str) -> None:
@@ -91,7 +101,7 @@ def test_dns_server_is_a_host_name_or_an_ip_address(entered: str, stored: str) -
 
 @pytest.mark.parametrize(
     "entered",
-    ["ns1", "http://ns1.example.com", "ns1.example.com:53", "1.2.3.256", "ns 1.example.com"],
+    ["ns1", "1.2.3.256", "ns 1.example.com", "not a dns!!", "http://ns 1.example.com/"],
 )
 def test_dns_server_that_is_neither_host_name_nor_address_is_refused(entered: str) -> None:
     # when something else is entered, then it is refused, naming the field's meaning
@@ -132,9 +142,9 @@ def test_empty_phone_stays_empty(entered: str | None) -> None:
     ("entered", "country", "message"),
     [
         ("12", "GB", "enter it like +44"),
-        ("12", None, "start it with + and the country code, or set the country first"),
-        ("020 7946 0958", None, "set the country first"),
-        ("abc", "US", "numbers without a +country code are read as US"),
+        ("12", None, "Enter a phone number with its country code, e.g. +44 20 7946 0958"),
+        ("020 7946 0958", None, "or set the country first to enter a local number"),
+        ("abc", "US", "e.g. +1 201-555-0123 (numbers without a +country code are read as US"),
         ("+999 123", None, "is not a phone number"),
         ("+44 20 7946", None, "is not a valid phone number"),
     ],
