@@ -21,7 +21,12 @@ from partners.selectors import partner_list_for_user, programme_terms
 from prm.web.markdown import markdown_to_html
 from reporting.models import Call, Lead, Order
 from slas.models import PartnerRequest
-from slas.selectors import partner_request_list_for_user, partner_request_rows, partner_sla_panel
+from slas.selectors import (
+    partner_request_list_for_user,
+    partner_request_rows,
+    partner_sla_panel,
+    request_latest_messages,
+)
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -95,8 +100,13 @@ def portal_request_get(*, user: Any, request_id: int) -> PartnerRequest:
 def portal_request_rows(
     requests: list[PartnerRequest], *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Requests (already the user's own) with their clocks, as the staff pages show them."""
-    return partner_request_rows(requests, now=now)
+    """Requests (already the user's own) with their clocks, as the staff pages show them,
+    and each one's latest message (`latest_message`: who spoke last, and when)."""
+    rows = partner_request_rows(requests, now=now)
+    latest = request_latest_messages(request_ids=[row["request"].pk for row in rows])
+    for row in rows:
+        row["latest_message"] = latest.get(row["request"].pk)
+    return rows
 
 
 def markdown_html(text: str) -> str:

@@ -145,3 +145,32 @@ def test_a_partner_cannot_answer_another_partners_request(
     assert answer.status_code == 404
     with tenant_schema(tenant_a):
         assert not RequestMessage.objects.exists()
+
+
+def test_the_request_list_says_who_spoke_last(
+    x_client: TenantClient, partner_x: PortalPartner, tenant_a: Any
+) -> None:
+    # given X's open request, not yet answered by anyone
+    assert partner_x.request is not None
+    listed = x_client.get(reverse("portal:requests")).content.decode()
+    assert "prm-request-latest" not in listed
+
+    # when the channel manager replies
+    with tenant_schema(tenant_a):
+        manager = partner_x.partner.channel_manager
+        request_message_add(
+            request=partner_x.request, author=manager, kind="response", body="On it."
+        )
+
+    # then the list says the vendor replied, so the partner knows to read it
+    listed = x_client.get(reverse("portal:requests")).content.decode()
+    assert f"{tenant_a.name} replied" in listed
+
+    # and once the partner answers back, that it did
+    with tenant_schema(tenant_a):
+        request_message_add(
+            request=partner_x.request, author=partner_x.user, kind="note", body="Thanks."
+        )
+    listed = x_client.get(reverse("portal:requests")).content.decode()
+    assert "You answered" in listed
+    assert f"{tenant_a.name} replied" not in listed
