@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from partners.models import Partner
 from reporting.ingest import ingest
 from tests.conftest import TenantClient, tenant_schema
 from tests.factories import PartnerFactory
@@ -207,3 +208,48 @@ def test_a_bad_filter_is_explained_on_the_page_and_in_the_download(
 
 def test_a_partner_user_gets_no_staff_activity_page(alpha_partner: TenantClient) -> None:
     assert alpha_partner.get("/activity/", {"partner": "nw-secure"}).status_code == 403
+
+
+def test_the_portal_lists_filter_the_partners_own_rows_and_keep_the_filters(
+    alpha_partner: TenantClient, partners: dict[str, Any], tenant_a: Any
+) -> None:
+    # given the portal user's partner with calls both ways, and another partner's calls
+    with tenant_schema(tenant_a):
+        own = Partner.objects.get(users__user=alpha_partner.user)
+        result = ingest(
+            kind="calls",
+            rows=[
+                call("own-made", own.ref, occurred_at="2026-01-05T15:00:00Z"),
+                call(
+                    "own-received",
+                    own.ref,
+                    direction="received",
+                    occurred_at="2026-01-06T15:00:00Z",
+                ),
+                call(
+                    "own-received-late",
+                    own.ref,
+                    direction="received",
+                    occurred_at="2026-02-06T15:00:00Z",
+                ),
+            ],
+        )
+        assert not result.errors
+    filters = {"direction": "received", "from": "2026-01-01", "to": "2026-01-31"}
+    # when the user filters its calls
+    response = alpha_partner.get("/portal/calls/", filters)
+    page = unescape(response.content.decode())
+    # then only its own received calls of January are listed
+    assert response.status_code == 200
+    assert "own-received<" in page
+    for other in ("own-made", "own-received-late", "c-received-team", "c-received-customer"):
+        assert other not in page
+    # and the CSV link keeps the filters, and the CSV follows them
+    assert 'href="/portal/calls/export/?direction=received&from=2026-01-01&to=2026-01-31"' in page
+    export: Any = alpha_partner.get("/portal/calls/export/", filters)
+    with tenant_schema(tenant_a):
+        body = b"".join(export.streaming_content).decode()
+    assert [row["external_id"] for row in csv.DictReader(io.StringIO(body))] == ["own-received"]
+    # and a filter left with nothing says so
+    empty = alpha_partner.get("/portal/orders/", {"status": "lost"})
+    assert "No orders match these filters." in empty.content.decode()
