@@ -253,3 +253,20 @@ def test_the_portal_lists_filter_the_partners_own_rows_and_keep_the_filters(
     # and a filter left with nothing says so
     empty = alpha_partner.get("/portal/orders/", {"status": "lost"})
     assert "No orders match these filters." in empty.content.decode()
+
+
+def test_log_a_call_without_any_partner_says_to_add_one_first(
+    alpha_manager: TenantClient, tenant_a: Any
+) -> None:
+    # given no partner in alpha (the test's transaction has made none)
+    # when a manager opens "Log a call"
+    page = alpha_manager.get("/activity/calls/new/").content.decode()
+    # then the form says there is no partner to log for, and where to add one
+    assert "There are no partners yet" in page
+    assert 'href="/partners/new/"' in page
+    # and once there is one, it is offered instead
+    with tenant_schema(tenant_a):
+        PartnerFactory.create(ref="first", name="First Partner")
+    page = alpha_manager.get("/activity/calls/new/").content.decode()
+    assert "There are no partners yet" not in page
+    assert '<option value="first">First Partner (first)</option>' in page
