@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from demo.services import demo_fill
 from partners.models import Tier
 from partners.services import product_create, tier_create, tier_update
-from tests.conftest import TenantClient, tenant_schema
+from prm.accounts.models import User
+from tests.conftest import TenantClient, client_for, log_in, tenant_schema
 from tests.factories import ApiKeyFactory, PartnerFactory, UserFactory
 
 STEPS = ["products", "tiers", "manager", "partners", "api_key"]
@@ -100,3 +103,13 @@ def test_partner_users_get_no_checklist(alpha_partner: TenantClient) -> None:
     response = alpha_partner.get("/", follow=True)
     assert response.redirect_chain[-1][0] == "/portal/"
     assert 'id="getting-started"' not in response.content.decode()
+
+
+def test_the_demo_tenant_is_set_up_and_shows_no_checklist(db: None, tenant_a: Any) -> None:
+    # given the demo seeded into alpha (the test's transaction)
+    with tenant_schema(tenant_a):
+        demo_fill(slug="alpha", now=datetime(2026, 11, 18, 14, 0, tzinfo=UTC))
+        admin = User.objects.get(email="admin@alpha.test")
+
+    # when its administrator opens the home page, then there is no checklist
+    assert checklist(log_in(client_for(tenant_a), tenant_a, admin)) is None
