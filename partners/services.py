@@ -477,7 +477,9 @@ def product_delete(*, product: Product, actor: User | None) -> None:
         records = set(error.protected_objects)
     partners = product.partners.count()
     if records or partners:
-        raise ProductInUse(product, records or product.partners.all(), partners, bool(records))
+        # The API names the kinds of what uses it; one partner says "partners".
+        used_by = records or set(product.partners.all()[:1])
+        raise ProductInUse(product, used_by, partners, bool(records))
     with transaction.atomic():
         product._history_user = actor  # type: ignore[attr-defined]
         product.delete()
