@@ -22,6 +22,7 @@ from .selectors import activity_list, activity_partner_choices, activity_partner
 from .services import manual_entry_record
 
 PAGE_SIZE = 50
+MATCHES_SHOWN = 5
 
 
 @staff_required
@@ -34,14 +35,17 @@ def activity(request: HttpRequest) -> HttpResponse:
         kind = ORDERS
     form = ActivityFilterForm(request.GET, kind=kind)
     query: dict[str, str] = {}
+    # The partners the text names: how many, and the first few to show by name.
     matched: list[tuple[str, str]] = []
+    matched_count = 0
     unknown_partner = ""
     if form.is_valid():
         query = form.query()
         text = form.partner_text()
         partners = activity_partner_match(user=request.user, text=text) if text else None
         if partners is not None:
-            matched = list(partners.values_list("ref", "name"))
+            matched = list(partners.values_list("ref", "name")[:MATCHES_SHOWN])
+            matched_count = partners.count() if len(matched) == MATCHES_SHOWN else len(matched)
             unknown_partner = "" if matched else text
         rows = activity_list(
             user=request.user, kind=kind, partners=partners, filters=form.filters()
@@ -51,7 +55,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     # Another tab keeps the partner and the days; the kind's own filters are its own.
     shared = {key: value for key, value in query.items() if key in ("partner", "from", "to")}
-    one_partner = matched[0][0] if len(matched) == 1 else ""
+    one_partner = matched[0][0] if matched_count == 1 else ""
     return render(
         request,
         "reporting/activity.html",
@@ -68,6 +72,8 @@ def activity(request: HttpRequest) -> HttpResponse:
             "query": urlencode({"kind": kind, **query}),
             "filtered": form.is_valid() and form.filtered,
             "matched": matched,
+            "matched_count": matched_count,
+            "matched_more": matched_count - len(matched),
             "unknown_partner": unknown_partner,
             "one_partner": one_partner,
             "partner_choices": activity_partner_choices(user=request.user),

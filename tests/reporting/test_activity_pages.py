@@ -270,3 +270,18 @@ def test_log_a_call_without_any_partner_says_to_add_one_first(
     page = alpha_manager.get("/activity/calls/new/").content.decode()
     assert "There are no partners yet" not in page
     assert '<option value="first">First Partner (first)</option>' in page
+
+
+def test_a_text_many_partners_share_names_five_and_counts_the_rest(
+    alpha_manager: TenantClient, partners: dict[str, Any], tenant_a: Any
+) -> None:
+    # given five more Northwind partners (seven in all)
+    with tenant_schema(tenant_a):
+        for n in range(5):
+            PartnerFactory.create(ref=f"nw-{n}", name=f"Northwind Branch {n}")
+    # when a manager filters by "northwind"
+    page = unescape(alpha_manager.get("/activity/", {"partner": "northwind"}).content.decode())
+    # then the page names the first five by name and counts the other two
+    assert "7 partners match “northwind”" in page
+    assert "and 2 more." in page
+    assert 'href="/activity/calls/new/"' in page
