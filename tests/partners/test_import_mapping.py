@@ -539,6 +539,13 @@ def test_a_company_name_website_country_sheet_is_mapped_and_imported_through_the
     assert "column that holds the business name" in refused.content.decode()
     assert queued == []
 
+    # and a field that does not exist is refused on its column
+    tampered = alpha_manager.post(
+        mapping_url, {"column_0": "name", "column_1": "fax", "column_2": "country"}
+    ).content.decode()
+    assert 'id="id_column_1-errors"' in tampered
+    assert "Select a valid choice. fax is not one of the available choices." in tampered
+
     # when the manager confirms the suggested mapping
     with django_capture_on_commit_callbacks() as queued:
         confirmed = alpha_manager.post(
