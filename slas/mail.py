@@ -128,14 +128,17 @@ def request_message_mail(
         kwargs={"request_id": request.pk},
     )
     vendor = tenant.name if tenant is not None else ""
+    # A header is one line (Django refuses a line break in one, for ever): the API
+    # takes a subject with line breaks, the e-mail's subject has spaces there.
+    topic = " ".join(request.subject.split())
     if message.kind == MessageKind.RESOLUTION:
-        subject = f"Resolved: {request.subject}"
+        subject = f"Resolved: {topic}"
     elif to_partner and request.kind == RequestKind.LEAD:
-        subject = f"Re: {request.subject} (lead)"
+        subject = f"Re: {topic} (lead)"
     elif to_partner:
-        subject = f"Re: {request.subject}"
+        subject = f"Re: {topic}"
     else:
-        subject = f"{request.partner.name} answered: {request.subject}"
+        subject = f"{' '.join(request.partner.name.split())} answered: {topic}"
     context = {
         "message": message,
         "partner_request": request,

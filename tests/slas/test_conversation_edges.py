@@ -1,0 +1,56 @@
+"""Edges of a request's conversation found in review: a request whose subject holds a
+line break (the API takes one) still has its replies mailed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from slas import services
+from slas.tasks import send_request_message_mail
+from tests.conftest import tenant_schema
+from tests.portal.conftest import PortalPartner, make_portal_partner
+from tests.slas.policies import weekday_policy
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def portal(tenant_a: Any) -> PortalPartner:
+    """A partner of alpha with its manager, a portal user and a contact e-mail."""
+    with tenant_schema(tenant_a):
+        portal = make_portal_partner("edge", activity=False)
+        portal.partner.sla = weekday_policy(f"weekdays-{portal.marker}")
+        portal.partner.save()
+    return portal
+
+
+def test_a_reply_on_a_request_whose_subject_has_a_line_break_is_mailed(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    with tenant_schema(tenant_a):
+        # given a request raised through the API with a line break in its subject
+        request = services.partner_request_open(
+            partner=portal.partner,
+            subject="Renewal\r\nfor 2027",
+            description="",
+            raised_by=portal.user,
+        )
+        message = services.request_message_add(
+            request=request,
+            author=portal.partner.channel_manager,
+            kind="response",
+            body="We will send it.",
+        )
+
+        # when its e-mail is sent
+        sent = send_request_message_mail(message.pk)
+
+        # then it went, its subject on one line
+        assert sent is True
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].subject.startswith("Re: Renewal for 2027")
+        message.refresh_from_db()
+        assert message.notified_at is not None
