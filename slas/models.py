@@ -354,7 +354,8 @@ class RequestMessage(models.Model):
     )
     body = models.TextField(help_text="Markdown; rendered sanitised.")
     created_at = models.DateTimeField()
-    # The confirmation form's one-time key: a form sent twice (a double click, a
+    # The confirmation form's one-time key (its token with the request, kind and text,
+    # slas.services.messages._message_key): a form sent twice (a double click, a
     # reload) stores and mails the message once.
     token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     notified_at = models.DateTimeField(null=True, blank=True)

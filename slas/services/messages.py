@@ -93,8 +93,9 @@ def request_message_add(
     `author` None is a write of the platform (an API key without a person). A `token`
     seen before with the same request, kind and body returns that message unchanged: a
     confirmation sent twice stores and mails once (a form used again for another text
-    stores that one). Raises ValidationError (by field: body, kind) for bad input and
-    RequestClosedError for a resolved request; nothing is stored then."""
+    stores that one, once however often it is sent). Raises ValidationError (by field:
+    body, kind) for bad input and RequestClosedError for a resolved request; nothing is
+    stored then."""
     body = request_message_check(author=author, kind=kind, body=body)
     with transaction.atomic():
         locked = (
@@ -110,12 +111,14 @@ def request_message_add(
             and not partner_users.filter(pk=author.pk).exists()
         ):
             raise PermissionDenied("A partner user answers only its own partner's requests.")
-        if token is not None:
-            existing = RequestMessage.objects.filter(token=token).first()
+        # The form's token with what it says: the same form sent again finds its
+        # message, the form used again for another text (back in the browser) makes
+        # a key of its own, which holds when that one is sent twice too.
+        key = _message_key(token, request_id=locked.pk, kind=kind, body=body)
+        if key is not None:
+            existing = RequestMessage.objects.filter(token=key).first()
             if existing is not None:
-                if (existing.request_id, existing.kind, existing.body) == (locked.pk, kind, body):
-                    return existing  # the same form sent again
-                token = None  # the form was used again for another message: a new one
+                return existing
         if locked.resolved_at is not None:
             raise RequestClosedError(
                 f"“{locked.subject}” is resolved; it takes no more messages. "
@@ -127,7 +130,7 @@ def request_message_add(
             )
         at = at or timezone.now()
         message = RequestMessage.objects.create(
-            request=locked, kind=kind, author=author, body=body, created_at=at, token=token
+            request=locked, kind=kind, author=author, body=body, created_at=at, token=key
         )
         if kind == MessageKind.RESPONSE:
             partner_request_respond(request=locked, at=at)
@@ -140,6 +143,16 @@ def request_message_add(
         setattr(request, field, getattr(locked, field))
     message.request = locked
     return message
+
+
+def _message_key(
+    token: uuid.UUID | None, *, request_id: int, kind: str, body: str
+) -> uuid.UUID | None:
+    """The stored one-time key of a message sent with a form's `token`: one per form,
+    request, kind and text (a name-based UUID of them), None without a token."""
+    if token is None:
+        return None
+    return uuid.uuid5(token, f"{request_id}\n{kind}\n{body}")
 
 
 def _tell_in_app(*, message: RequestMessage, request: PartnerRequest) -> None:

@@ -1,14 +1,17 @@
-"""Edges of a request's conversation found in review: a request whose subject holds a
-line break (the API takes one) still has its replies mailed."""
+"""Edges of a request's conversation found in review: a review form used again for
+another reply and then sent twice stores that reply once; a request whose subject
+holds a line break (the API takes one) still has its replies mailed."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from django.core import mail
 
 from slas import services
+from slas.models import RequestMessage
 from slas.tasks import send_request_message_mail
 from tests.conftest import tenant_schema
 from tests.portal.conftest import PortalPartner, make_portal_partner
@@ -25,6 +28,32 @@ def portal(tenant_a: Any) -> PortalPartner:
         portal.partner.sla = weekday_policy(f"weekdays-{portal.marker}")
         portal.partner.save()
     return portal
+
+
+def test_a_review_form_used_again_and_then_sent_twice_stores_the_new_reply_once(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    with tenant_schema(tenant_a):
+        # given a request answered from a review form
+        request = services.partner_request_open(
+            partner=portal.partner, subject="Quote", description="", raised_by=portal.user
+        )
+        manager = portal.partner.channel_manager
+        token = uuid.uuid4()
+        services.request_message_add(
+            request=request, author=manager, kind="response", body="On it.", token=token
+        )
+
+        # when the same form (back in the browser) sends another text, twice (a double
+        # click on the second send)
+        for _ in range(2):
+            services.request_message_add(
+                request=request, author=manager, kind="response", body="Sent today.", token=token
+            )
+
+        # then the conversation has each text once
+        bodies = list(RequestMessage.objects.filter(request=request).values_list("body", flat=True))
+        assert bodies == ["On it.", "Sent today."]
 
 
 def test_a_reply_on_a_request_whose_subject_has_a_line_break_is_mailed(
