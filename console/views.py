@@ -104,9 +104,11 @@ def _live_html(
     period = form.chosen_period()
     query = form.query()
     tenant = getattr(request, "tenant", None)
-    # The tenant's currency and locale write the numbers: a change of either is a new page.
+    # The tenant's currency and locale write the numbers, its zone the times: a change
+    # of any of them is a new page.
     reading = "|".join(
-        str(getattr(tenant, name, "")) for name in ("schema_name", "currency", "locale")
+        str(getattr(tenant, name, ""))
+        for name in ("schema_name", "currency", "locale", "time_zone")
     )
     user_id = getattr(request.user, "pk", None)
     shape = urlencode(sorted({**query, "start": period.start, "end": period.end}.items()))

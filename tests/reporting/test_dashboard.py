@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from partners.models import Partner, StatusChange
 from partners.services import partner_transition, tier_create
@@ -1029,6 +1030,38 @@ def test_the_period_line_uses_one_format_for_days_and_one_for_moments(
     )
     as_of = line.split('id="dashboard-as-of"')[1].split("</time>")[0]
     assert formats.moment(response.context["freshness"]["as_of"]) in as_of
+
+
+@pytest.fixture
+def alpha_zone(tenant_a: Any) -> Iterator[Callable[[str], None]]:
+    """Let alpha's days and times be another zone's for one test; put back afterwards."""
+    tenant = Tenant.objects.get(pk=tenant_a.pk)
+    before = tenant.time_zone
+
+    def move_to(zone: str) -> None:
+        tenant.time_zone = zone
+        tenant.save(update_fields=["time_zone"])
+
+    yield move_to
+    move_to(before)
+
+
+def test_the_dashboard_shows_its_times_in_a_new_time_zone_at_once(
+    manager_client: TenantClient, board: dict[str, Any], alpha_zone: Any
+) -> None:
+    # given the dashboard read once (its numbers are cached until the rollups change)
+    first = manager_client.get("/", JANUARY)
+    as_of = first.context["freshness"]["as_of"]
+    assert as_of is not None
+
+    # when the administrator moves the tenant to another time zone, nothing else
+    alpha_zone("Pacific/Auckland")
+    html = manager_client.get("/", JANUARY).content.decode()
+
+    # then "Numbers as of" is written in the new zone, not served from the old page
+    shown = html.split('id="dashboard-as-of"')[1].split("</time>")[0]
+    with timezone.override(ZoneInfo("Pacific/Auckland")):
+        assert formats.moment(as_of) in shown
 
 
 @pytest.mark.parametrize(
