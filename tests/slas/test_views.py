@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from prm.accounts.models import Role
 from prm.celery import app
+from prm.web import formats
 from slas.models import (
     Notification,
     PartnerRequest,
@@ -771,7 +772,7 @@ def test_the_partner_panel_shows_the_effective_sla_and_open_requests(
     assert "12 h" in html
     assert "<del>24 h</del>" in html
     assert "Mon, Tue, Wed, Thu, Fri, 09:00\u201317:00" in html  # an en dash
-    assert "2999-12-25" in html
+    assert formats.day(date(2999, 12, 25)) in html  # a day as the pages write days
     assert "Duty desk" in html
     assert "Panel question" in html
     assert "On track" in html
