@@ -10,12 +10,15 @@ would make the two import each other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from smtplib import SMTPException
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -84,23 +87,33 @@ def sla_event_mail_sweep(*, now: datetime | None = None) -> int:
 
     The margin also spaces out this sweep's messages for an e-mail whose task is
     retrying (SMTP down): one more message per margin, each sent at most once."""
+    return _sweep(
+        SlaEvent.objects.all(), "occurred_at", lambda pk: sla_event_mail_queue(event_id=pk), now
+    )
+
+
+def _sweep(
+    rows: QuerySet[Any], written: str, queue: Callable[..., None], now: datetime | None
+) -> int:
+    """The sweeps' one way: the rows (events, messages) `written` over the last day and
+    not sent within the margin of it or of their last requeue are marked requeued now
+    and queued again, each once (rows another sweep holds are skipped)."""
     now = now or timezone.now()
     overdue_before = now - timedelta(seconds=settings.PRM_SLA_MAIL_OVERDUE_SECONDS)
     with transaction.atomic():
         unsent = list(
-            SlaEvent.objects.filter(
+            rows.filter(
                 notified_at__isnull=True,
-                occurred_at__lt=overdue_before,
-                occurred_at__gte=now - MAIL_SWEEP_MAX_AGE,
+                **{f"{written}__lt": overdue_before, f"{written}__gte": now - MAIL_SWEEP_MAX_AGE},
             )
             .exclude(mail_requeued_at__gte=overdue_before)
             .order_by("id")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)
         )
-        SlaEvent.objects.filter(pk__in=unsent).update(mail_requeued_at=now)
-        for event_id in unsent:
-            sla_event_mail_queue(event_id=event_id)
+        rows.filter(pk__in=unsent).update(mail_requeued_at=now)
+        for pk in unsent:
+            queue(pk)
     return len(unsent)
 
 
@@ -203,21 +216,9 @@ def request_message_mail_sweep(*, now: datetime | None = None) -> int:
     """As sla_event_mail_sweep, for request messages: queue the e-mail of every message
     of the last day still unsent PRM_SLA_MAIL_OVERDUE_SECONDS after it was written (or
     after this sweep last queued it). Returns how many."""
-    now = now or timezone.now()
-    overdue_before = now - timedelta(seconds=settings.PRM_SLA_MAIL_OVERDUE_SECONDS)
-    with transaction.atomic():
-        unsent = list(
-            RequestMessage.objects.filter(
-                notified_at__isnull=True,
-                created_at__lt=overdue_before,
-                created_at__gte=now - MAIL_SWEEP_MAX_AGE,
-            )
-            .exclude(mail_requeued_at__gte=overdue_before)
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        RequestMessage.objects.filter(pk__in=unsent).update(mail_requeued_at=now)
-        for message_id in unsent:
-            request_message_mail_queue(message_id=message_id)
-    return len(unsent)
+    return _sweep(
+        RequestMessage.objects.all(),
+        "created_at",
+        lambda pk: request_message_mail_queue(message_id=pk),
+        now,
+    )
