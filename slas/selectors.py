@@ -133,17 +133,26 @@ def partner_users_of(*, partner: Any) -> QuerySet[User]:
     ).order_by("email")
 
 
+def partner_answer_readers(*, partner: Any) -> list[User]:
+    """Who reads a partner's answers on its requests: its channel manager, or, while it
+    has none that is active (deactivated, its partners awaiting reassignment), the
+    tenant's active administrators, so that no answer goes unread."""
+    manager = partner.channel_manager
+    if manager is not None and manager.is_active:
+        return [manager]
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("email"))
+
+
 def request_message_recipients(*, request: PartnerRequest, kind: str) -> list[str]:
     """Who a message of `kind` on `request` is mailed to: the vendor's replies go to the
-    partner's portal users and its contact e-mail, a partner's note to its channel
-    manager. Each address once (case aside), in order."""
+    partner's portal users and its contact e-mail, a partner's note to its answers'
+    readers (partner_answer_readers). Each address once (case aside), in order."""
     partner = request.partner
     if kind in STAFF_MESSAGE_KINDS:
         addresses = [*partner_users_of(partner=partner).values_list("email", flat=True)]
         addresses.append(partner.contact_email)
     else:
-        manager = partner.channel_manager
-        addresses = [manager.email] if manager is not None and manager.is_active else []
+        addresses = [user.email for user in partner_answer_readers(partner=partner)]
     seen: set[str] = set()
     recipients = []
     for address in addresses:

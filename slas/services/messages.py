@@ -36,7 +36,7 @@ from ..models import (
     RequestKind,
     RequestMessage,
 )
-from ..selectors import partner_users_of
+from ..selectors import partner_answer_readers, partner_users_of
 from ..templatetags.sla_markdown import render_markdown
 from .requests import partner_request_resolve, partner_request_respond
 
@@ -169,8 +169,7 @@ def _tell_in_app(*, message: RequestMessage, request: PartnerRequest) -> None:
     else:
         title = f"{partner.name} answered: {request.subject}"
         link = reverse("slas:request_detail", kwargs={"request_id": request.pk})
-        manager = partner.channel_manager
-        users = [manager] if manager is not None and manager.is_active else []
+        users = partner_answer_readers(partner=partner)
     # The notice shows the text as read, not its Markdown: rendered, then its words.
     words = " ".join(strip_tags(render_markdown(message.body)).split())
     excerpt = Truncator(unescape(words)).chars(300)

@@ -1,6 +1,7 @@
 """Edges of a request's conversation found in review: a review form used again for
 another reply and then sent twice stores that reply once; a request whose subject
-holds a line break (the API takes one) still has its replies mailed."""
+holds a line break (the API takes one) still has its replies mailed; a partner's answer
+while its channel manager is deactivated reaches the administrators."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from prm.accounts.models import Role
 from slas import services
-from slas.models import RequestMessage
+from slas.models import Notification, RequestMessage
 from slas.tasks import send_request_message_mail
 from tests.conftest import tenant_schema
+from tests.factories import UserFactory
 from tests.portal.conftest import PortalPartner, make_portal_partner
 from tests.slas.policies import weekday_policy
 
@@ -83,3 +86,36 @@ def test_a_reply_on_a_request_whose_subject_has_a_line_break_is_mailed(
         assert mail.outbox[0].subject.startswith("Re: Renewal for 2027")
         message.refresh_from_db()
         assert message.notified_at is not None
+
+
+def test_a_partners_answer_reaches_the_administrators_while_its_manager_is_deactivated(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    with tenant_schema(tenant_a):
+        # given a partner whose channel manager was deactivated (its partners await
+        # reassignment), and an administrator
+        manager = portal.partner.channel_manager
+        manager.is_active = False
+        manager.save(update_fields=["is_active"])
+        admin = UserFactory.create(role=Role.ADMIN, email=f"edge-admin-{portal.marker}@example.com")
+        request = services.partner_request_open(
+            partner=portal.partner, subject="Stock", description="", raised_by=portal.user
+        )
+
+        # when the partner's user answers on the portal
+        message = services.request_message_add(
+            request=request, author=portal.user, kind="note", body="Any news?"
+        )
+        send_request_message_mail(message.pk)
+
+        # then the administrators are told in the app and by e-mail, not the manager
+        told = set(
+            Notification.objects.filter(link__contains=f"/{request.pk}/").values_list(
+                "user__email", flat=True
+            )
+        )
+        assert admin.email in told
+        assert manager.email not in told
+        assert len(mail.outbox) == 1
+        assert admin.email in mail.outbox[0].to
+        assert manager.email not in mail.outbox[0].to
