@@ -348,6 +348,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStateEnum": "prm.webhooks.models.DeliveryState",
         "WebhookEventEnum": "prm.webhooks.models.WebhookEvent",
         "ClockStateEnum": "slas.models.ClockState",
+        # Two "kind" fields: a partner request's and a message of its conversation.
+        "RequestKindEnum": "slas.models.RequestKind",
+        "MessageKindEnum": "slas.models.MessageKind",
         # A person's role in the users API (an API key's "integrator" is no person's).
         "PersonRoleEnum": "prm.accounts.models.PERSON_ROLE_CHOICES",
     },
