@@ -373,10 +373,7 @@ class PartnerRequestViewSet(
         data.is_valid(raise_exception=True)
         if "body" not in data.validated_data:
             # A client from before replies: only the clock stops, as it always did.
-            if kind == MessageKind.RESOLUTION:
-                services.partner_request_resolve(request=partner_request)
-            else:
-                services.partner_request_respond(request=partner_request)
+            services.request_clock_stop(request=partner_request, kind=kind)
             return Response(PartnerRequestSerializer(partner_request).data)
         try:
             services.request_message_add(

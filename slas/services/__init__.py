@@ -20,6 +20,7 @@ from .fields import validate_targets
 from .messages import (
     MESSAGE_MAX_LENGTH,
     RequestClosedError,
+    request_clock_stop,
     request_message_add,
     request_message_check,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "partner_request_respond",
     "partner_sla_override_set",
     "policy_data",
+    "request_clock_stop",
     "request_message_add",
     "request_message_check",
     "sla_clocks_evaluate",

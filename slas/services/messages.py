@@ -145,6 +145,23 @@ def request_message_add(
     return message
 
 
+def request_clock_stop(*, request: PartnerRequest, kind: str) -> PartnerRequest:
+    """Stop a clock with no message (the API's respond or resolve without a `body`, as
+    clients from before replies send them): `kind` response records the first response,
+    resolution resolves. Under the request's lock as request_message_add, so a copy read
+    before a concurrent reply or resolution cannot write its stale clocks over them.
+    Returns `request` with the clocks as they now stand."""
+    with transaction.atomic():
+        locked = PartnerRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+        if kind == MessageKind.RESOLUTION:
+            partner_request_resolve(request=locked)
+        else:
+            partner_request_respond(request=locked)
+    for field in ("first_response_at", "resolved_at", "first_response_state", "resolution_state"):
+        setattr(request, field, getattr(locked, field))
+    return request
+
+
 def _message_key(
     token: uuid.UUID | None, *, request_id: int, kind: str, body: str
 ) -> uuid.UUID | None:

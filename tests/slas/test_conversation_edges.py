@@ -1,21 +1,24 @@
 """Edges of a request's conversation found in review: a review form used again for
 another reply and then sent twice stores that reply once; a request whose subject
 holds a line break (the API takes one) still has its replies mailed; a partner's answer
-while its channel manager is deactivated reaches the administrators."""
+while its channel manager is deactivated reaches the administrators; an old API client's
+respond (no text) cannot reopen a request resolved at the same time."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core import mail
 
 from prm.accounts.models import Role
 from slas import services
-from slas.models import Notification, RequestMessage
+from slas.api import PartnerRequestViewSet
+from slas.models import Notification, PartnerRequest, RequestMessage
 from slas.tasks import send_request_message_mail
-from tests.conftest import tenant_schema
+from tests.conftest import TenantClient, tenant_schema
 from tests.factories import UserFactory
 from tests.portal.conftest import PortalPartner, make_portal_partner
 from tests.slas.policies import weekday_policy
@@ -119,3 +122,38 @@ def test_a_partners_answer_reaches_the_administrators_while_its_manager_is_deact
         assert len(mail.outbox) == 1
         assert admin.email in mail.outbox[0].to
         assert manager.email not in mail.outbox[0].to
+
+
+def test_an_old_clients_respond_does_not_reopen_a_request_resolved_meanwhile(
+    alpha_api: TenantClient, portal: PortalPartner, tenant_a: Any
+) -> None:
+    # given an open request, which the API has read when the manager resolves it on
+    # the web (a race: the API's copy still says open and unanswered)
+    with tenant_schema(tenant_a):
+        request = services.partner_request_open(
+            partner=portal.partner, subject="Race", description="", raised_by=portal.user
+        )
+    read = PartnerRequestViewSet.get_object
+
+    def read_then_resolved_elsewhere(view: Any) -> PartnerRequest:
+        stale = read(view)
+        services.request_message_add(
+            request=PartnerRequest.objects.get(pk=stale.pk),
+            author=portal.partner.channel_manager,
+            kind="resolution",
+            body="Fixed on the phone.",
+        )
+        return stale
+
+    # when an old client records the first response, without a text
+    with mock.patch.object(PartnerRequestViewSet, "get_object", read_then_resolved_elsewhere):
+        answered = alpha_api.generic("POST", f"/api/v1/requests/{request.pk}/respond/")
+
+    # then the request stays resolved, with the manager's times
+    assert answered.status_code == 200
+    assert answered.json()["resolved_at"] is not None
+    with tenant_schema(tenant_a):
+        resolution = RequestMessage.objects.get(request_id=request.pk, kind="resolution")
+        request.refresh_from_db()
+        assert request.resolved_at == resolution.created_at
+        assert request.first_response_at == resolution.created_at
