@@ -33,11 +33,8 @@ from .models import User
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INVITATION_DAYS = 7
-
-
 def invitation_days() -> int:
-    return int(getattr(settings, "PRM_INVITATION_DAYS", DEFAULT_INVITATION_DAYS))
+    return int(settings.PRM_INVITATION_DAYS)
 
 
 # Roles that sign in to the browser and so may be invited (never an API key's user).

@@ -51,3 +51,5 @@ PRM_DNS_LIFETIME = env.float("PRM_DNS_LIFETIME", default=4.0)
 # Seconds between the dashboard's polls for fresh numbers (an unchanged answer is a
 # 204 of three small queries).
 PRM_DASHBOARD_POLL_SECONDS = env.int("PRM_DASHBOARD_POLL_SECONDS", default=5)
+# Days an invitation's set-password link works (prm.accounts.invitations).
+PRM_INVITATION_DAYS = env.int("PRM_INVITATION_DAYS", default=7)
