@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from prm.accounts.selectors import api_key_list, people_counts
@@ -33,8 +33,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 # Settings' sections: (key, label, URL name, anchor on that page, icon). The pages of
-# the doors above (people, organisation) are named, never imported; one that is not
-# mounted has no entry.
+# the console door (people, organisation) are named here, never imported.
 SETTINGS_SECTIONS = (
     ("people", "People", "console:people", "", "people"),
     ("organisation", "Organisation", "console:organisation", "", "building-gear"),
@@ -45,31 +44,27 @@ SETTINGS_SECTIONS = (
 
 def settings_nav(active: str) -> list[dict[str, Any]]:
     """The sub-navigation every settings page shows, `active` marked."""
-    items = []
-    for key, label, url_name, anchor, icon in SETTINGS_SECTIONS:
-        try:
-            url = reverse(url_name) + anchor
-        except NoReverseMatch:
-            continue
-        items.append(
-            {"key": key, "label": label, "url": url, "icon": icon, "active": key == active}
-        )
-    return items
+    return [
+        {
+            "key": key,
+            "label": label,
+            "url": reverse(url_name) + anchor,
+            "icon": icon,
+            "active": key == active,
+        }
+        for key, label, url_name, anchor, icon in SETTINGS_SECTIONS
+    ]
 
 
 @admin_required
 def settings_home(request: HttpRequest) -> HttpResponse:
-    try:
-        people_url = reverse("console:people")
-    except NoReverseMatch:
-        people_url = ""
     return render(
         request,
         "web/settings.html",
         {
             "settings_nav": settings_nav("api-keys"),
             "people": people_counts(),
-            "people_url": people_url,
+            "people_url": reverse("console:people"),
             "api_keys": api_key_list(),
             "default_rate_limit": _default_rate_limit(request),
             "webhooks": subscription_list(),
