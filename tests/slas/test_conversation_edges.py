@@ -2,7 +2,8 @@
 another reply and then sent twice stores that reply once; a request whose subject
 holds a line break (the API takes one) still has its replies mailed; a partner's answer
 while its channel manager is deactivated reaches the administrators; an old API client's
-respond (no text) cannot reopen a request resolved at the same time."""
+respond (no text) cannot reopen a request resolved at the same time; the review says
+who gets the reply before its send button."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from prm.accounts.models import Role
 from slas import services
 from slas.api import PartnerRequestViewSet
 from slas.models import Notification, PartnerRequest, RequestMessage
 from slas.tasks import send_request_message_mail
-from tests.conftest import TenantClient, tenant_schema
+from tests.conftest import TenantClient, client_for, log_in, tenant_schema
 from tests.factories import UserFactory
 from tests.portal.conftest import PortalPartner, make_portal_partner
 from tests.slas.policies import weekday_policy
@@ -157,3 +159,27 @@ def test_an_old_clients_respond_does_not_reopen_a_request_resolved_meanwhile(
         request.refresh_from_db()
         assert request.resolved_at == resolution.created_at
         assert request.first_response_at == resolution.created_at
+
+
+def test_the_review_says_who_gets_the_reply_before_its_send_button(
+    portal: PortalPartner, tenant_a: Any
+) -> None:
+    # given a reply written on a request's page
+    with tenant_schema(tenant_a):
+        request = services.partner_request_open(
+            partner=portal.partner, subject="Order", description="", raised_by=portal.user
+        )
+    client = log_in(client_for(tenant_a), tenant_a, portal.partner.channel_manager)
+
+    # when it goes to review
+    review = client.post(
+        reverse("slas:request_respond", args=[request.pk]),
+        {"body": "Shipped.", "token": str(uuid.uuid4()), "next": "", "step": "review"},
+    )
+
+    # then what sending does (who gets it by e-mail, the clocks) comes before the send
+    # button, as a phone shows the page top to bottom
+    html = review.content.decode()
+    assert review.status_code == 200
+    assert html.index('id="reply-effects"') < html.index('value="send"')
+    assert html.index('id="reply-preview"') < html.index('id="reply-effects"')
