@@ -489,18 +489,11 @@ def loopback_dns(dns_server: ZoneServer, settings: Any) -> ZoneServer:
 LIVE_SERVER_START_SECONDS = 60
 
 
-@pytest.fixture(scope="session")
-def live_server_url(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """`gunicorn prm.wsgi:application` on the test database, on a free loopback port;
-    yields "http://127.0.0.1:PORT". A browser reaches a tenant with
-    `--host-resolver-rules=MAP *.localhost 127.0.0.1` and http://alpha.localhost:PORT/.
-
-    pytest-django's live_server would need a transactional database (which flushes the
-    public schema), so this is a separate process: what it must see is written with the
-    `committed` fixture. It is stopped before the test database is dropped.
-    """
+@contextlib.contextmanager
+def live_web_server(tmp_path_factory: pytest.TempPathFactory, **environment: str) -> Iterator[str]:
+    """`gunicorn prm.wsgi:application` on the test database, on a free loopback port,
+    with `environment` over the tests' own; yields "http://127.0.0.1:PORT" once it
+    answers, and stops it afterwards."""
     import socket
     import urllib.error
     import urllib.request
@@ -517,6 +510,7 @@ def live_server_url(
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
         "PYTHONUNBUFFERED": "1",
+        **environment,
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log_path = tmp_path_factory.mktemp("web") / "gunicorn.log"
@@ -562,6 +556,22 @@ def live_server_url(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The web server (live_web_server) the browser tests share; yields
+    "http://127.0.0.1:PORT". A browser reaches a tenant with
+    `--host-resolver-rules=MAP *.localhost 127.0.0.1` and http://alpha.localhost:PORT/.
+
+    pytest-django's live_server would need a transactional database (which flushes the
+    public schema), so this is a separate process: what it must see is written with the
+    `committed` fixture. It is stopped before the test database is dropped.
+    """
+    with live_web_server(tmp_path_factory) as url:
+        yield url
 
 
 # --- workers and a Redis of a test's own ------------------------------------------------

@@ -46,15 +46,8 @@ def user_create(
     check_password: bool = True,
 ) -> User:
     """Create a user of the current tenant; raises ValidationError by field."""
-    errors: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors["email"] = [f'"{email}" is not an e-mail address.']
-    else:
-        if User.objects.filter(email__iexact=email).exists():
-            errors["email"] = [f"A user with e-mail {email} already exists."]
+    errors = _person_errors(email=email)
     if role not in Role.values:
         errors["role"] = [f'"{role}" is not a role; use one of {", ".join(Role.values)}.']
     if password is not None and check_password:
@@ -88,9 +81,7 @@ def _person_errors(
             errors["email"] = [f'"{email}" is not an e-mail address.']
         else:
             if User.objects.filter(email__iexact=email).exists():
-                errors["email"] = [
-                    f"{email} already has an account here; find it in the list of people."
-                ]
+                errors["email"] = [f"{email} already has an account here."]
     if full_name is not None and len(full_name) > 200:
         errors["full_name"] = ["A name is at most 200 characters."]
     if role is not None and role not in PERSON_ROLES:
