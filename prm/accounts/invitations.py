@@ -33,6 +33,7 @@ from .models import User
 
 logger = logging.getLogger(__name__)
 
+
 def invitation_days() -> int:
     return int(settings.PRM_INVITATION_DAYS)
 
