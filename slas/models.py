@@ -305,7 +305,9 @@ class SlaEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice for one user (the channel manager of the partner concerned)."""
+    """An in-app notice for one user: an SLA event for the partner's channel manager, a
+    reply on a request for the partner's portal users, a partner's answer for those who
+    read its answers (slas.selectors.partner_answer_readers)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
