@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import PureWindowsPath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +39,7 @@ from prm.celery import queue_on_commit
 
 from .mapping import check_mapping
 from .reading import MAX_FILE_BYTES
+from .steps import FRESH_COUNTS
 from .tasks import import_apply, import_validate
 
 # The beat entry (prm/settings/base.py) that queues a step whose message was not.
@@ -115,34 +117,23 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             "No row of this file can be imported; fix the rows listed and upload it again."
         )
     with transaction.atomic():
-        started = ImportJob.objects.filter(pk=job.pk, state=ImportState.VALIDATED).update(
-            state=ImportState.IMPORTING,
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            error_count=0,
-            attempts=0,
-            updated_at=timezone.now(),
-        )
-        if not started:
+        if not _step_again(job, (ImportState.VALIDATED,), state=ImportState.IMPORTING):
             raise ValidationError("This import has already been started.")
+        queue_on_commit(import_apply, job.pk, sweep=SWEEP)
+    job.refresh_from_db(fields=["state", *FRESH_COUNTS, "updated_at"])
+    return job
+
+
+def _step_again(job: ImportJob, states: tuple[str, ...], **fields: Any) -> bool:
+    """Move `job` from one of `states` on with `fields`, its counters, errors and
+    changes cleared for the step it is queued for; False if it was in none of them."""
+    moved = ImportJob.objects.filter(pk=job.pk, state__in=states).update(
+        updated_at=timezone.now(), **FRESH_COUNTS, **fields
+    )
+    if moved:
         ImportJobError.objects.filter(job_id=job.pk).delete()
         ImportJobChange.objects.filter(job_id=job.pk).delete()
-        queue_on_commit(import_apply, job.pk, sweep=SWEEP)
-    job.refresh_from_db(
-        fields=[
-            "state",
-            "processed_rows",
-            "created_count",
-            "updated_count",
-            "unchanged_count",
-            "error_count",
-            "attempts",
-            "updated_at",
-        ]
-    )
-    return job
+    return bool(moved)
 
 
 # A job's columns may be mapped while it waits for its mapping, and mapped anew once
@@ -162,21 +153,8 @@ def import_job_map(*, job: ImportJob, mapping: list[str]) -> ImportJob:
     headers = list((job.preview or {}).get("headers", []))
     mapping = check_mapping(headers, mapping, updating=job.mode == ImportMode.CREATE_OR_UPDATE)
     with transaction.atomic():
-        mapped = ImportJob.objects.filter(pk=job.pk, state__in=MAPPABLE).update(
-            state=ImportState.UPLOADED,
-            mapping=mapping,
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            error_count=0,
-            attempts=0,
-            updated_at=timezone.now(),
-        )
-        if not mapped:
+        if not _step_again(job, MAPPABLE, state=ImportState.UPLOADED, mapping=mapping):
             raise ValidationError("This import has moved on meanwhile; reload the page.")
-        ImportJobError.objects.filter(job_id=job.pk).delete()
-        ImportJobChange.objects.filter(job_id=job.pk).delete()
         queue_on_commit(import_validate, job.pk, sweep=SWEEP)
     job.refresh_from_db(fields=["state", "mapping", "processed_rows", "error_count", "updated_at"])
     return job

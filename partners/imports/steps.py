@@ -75,6 +75,17 @@ def gave_up_message(job: ImportJob, *, runs: int) -> str:
     )
 
 
+# A job's counters as a step (the check, the import) starts them afresh.
+FRESH_COUNTS = {
+    "processed_rows": 0,
+    "created_count": 0,
+    "updated_count": 0,
+    "unchanged_count": 0,
+    "error_count": 0,
+    "attempts": 0,
+}
+
+
 def import_job_validate(*, job_id: int) -> ImportJob | None:
     """The dry run: check every row, write no partner, record what the import would do.
 
@@ -83,16 +94,7 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
     """
     now = timezone.now()
     ImportJob.objects.filter(pk=job_id, state=ImportState.UPLOADED).update(
-        state=ImportState.VALIDATING,
-        total_rows=0,
-        processed_rows=0,
-        created_count=0,
-        updated_count=0,
-        unchanged_count=0,
-        error_count=0,
-        attempts=0,
-        message="",
-        updated_at=now,
+        state=ImportState.VALIDATING, total_rows=0, message="", updated_at=now, **FRESH_COUNTS
     )
     if not _begin_attempt(job_id, ImportState.VALIDATING):
         return ImportJob.objects.filter(pk=job_id).defer("content", "sheet").first()
