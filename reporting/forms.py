@@ -337,10 +337,17 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class CallEntryForm(forms.Form):
     direction = forms.ChoiceField(choices=CallDirection.choices)
+    # The help names both choices in words true for both readers: staff and the
+    # partner's own users (the portal's form is this one without the partner).
     counterpart = forms.ChoiceField(
-        choices=Counterpart.choices, help_text="Channel team: a call between you and the partner."
+        label="With",
+        choices=Counterpart.choices,
+        help_text="Customer: a call with a customer of the partner. Channel team: a call "
+        "between the partner and the vendor's channel team.",
     )
-    duration_minutes = forms.DecimalField(min_value=0, max_value=1440, decimal_places=1, initial=5)
+    duration_minutes = forms.DecimalField(
+        label="Duration (minutes)", min_value=0, max_value=1440, decimal_places=1, initial=5
+    )
     occurred_at = forms.DateTimeField(initial=timezone.now, widget=LocalDateTimeInput())
 
     def row(self) -> dict[str, Any]:
