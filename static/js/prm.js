@@ -5,6 +5,9 @@
    - data-focus-on-load: the element (an error summary) takes the focus when the page
      loads, so keyboard and screen reader users land on what went wrong;
    - <form data-confirm="Question?">: submitting asks first, and a "Cancel" keeps it;
+   - <form data-submit-once>: a second submit while the first is on its way is dropped
+     (a double click sends a message once); a page brought back from the history can
+     send again;
    - <select data-autosubmit>: choosing an option submits its form;
    - data-progress="42": the element's width is that percentage (a progress bar),
      also in content htmx swaps in;
@@ -27,6 +30,26 @@
     var question = form.dataset && form.dataset.confirm;
     if (question && !window.confirm(question)) {
       event.preventDefault();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-once") || event.defaultPrevented) {
+      return;
+    }
+    if (form.dataset.submitted) {
+      event.preventDefault();
+    } else {
+      form.dataset.submitted = "1";
+    }
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+        delete form.dataset.submitted;
+      });
     }
   });
 

@@ -1,7 +1,8 @@
 """A partner request's conversation in a real browser, both sides, at 1440 and 390 px:
 the manager writes a reply, checks it on the review page and sends it; the partner's
 user reads it on the portal and answers; the manager reads the answer. No step needs
-a script of the page's own, and no page scrolls sideways."""
+a script of the page's own, and no page scrolls sideways; the partner's answer sent twice
+at once (a double click) is sent once."""
 
 from __future__ import annotations
 
@@ -136,13 +137,27 @@ def test_a_reply_is_reviewed_sent_read_and_answered(
             expect(portal_conversation.locator("strong")).to_have_text("reset")
             assert_no_sideways_scroll(portal)
             portal.get_by_label("Your answer").fill("One of them can sign in now.")
-            portal.get_by_role("button", name="Send your answer").click()
+            # sent twice at once (a double click): the page lets the first one go only
+            portal.evaluate(
+                """() => {
+                    const seen = [];
+                    window.addEventListener("submit", (event) => {
+                        seen.push(event.defaultPrevented);
+                        sessionStorage.setItem("submits", JSON.stringify(seen));
+                    });
+                    const form = document.querySelector("#answer form");
+                    form.requestSubmit();
+                    form.requestSubmit();
+                }"""
+            )
 
             # then it is in the portal's conversation, after the reply
             expect(portal_conversation).to_contain_text("One of them can sign in now.")
             entries = portal_conversation.locator(":scope > li")
             expect(entries).to_have_count(3)
             expect(entries.nth(2)).to_contain_text("Answer from the partner")
+            portal.wait_for_url("**#conversation")
+            assert portal.evaluate("sessionStorage.getItem('submits')") == "[false,true]"
             assert_no_sideways_scroll(portal)
 
             # and the manager reads it on the request's page
