@@ -4,6 +4,7 @@ back to Settings, like the People and Organisation pages."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from tests.conftest import TenantClient
