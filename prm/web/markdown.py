@@ -10,10 +10,15 @@ which tells its owner who read what and when (a tracking pixel), so it is not
 loaded: Markdown's `![text](url)` becomes a plain link to it, and an <img> written as
 HTML loses its src. The Content-Security-Policy's img-src (prm/settings/base.py)
 refuses other hosts as well; this keeps the pages from asking.
+
+A list may start right under a line of text ("Benefits:" then "- a", "- b"), as people
+type it and as CommonMark reads it; Python-Markdown alone wants an empty line first
+and ran the items into the paragraph ("Benefits: - a - b").
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +26,7 @@ from typing import Any
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 
@@ -59,6 +65,37 @@ class OwnImagesOnly(Extension):
         md.treeprocessors.register(_ForeignImagesToLinks(md), "prm_own_images_only", 5)
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)]) +\S")
+_FENCE = re.compile(r"^ {0,3}(?:```|~~~)")
+
+
+class _ListsAfterText(Preprocessor):
+    """An empty line before a list item that follows a line of text (outside code
+    fences and lists), so the items are a list, not words of the paragraph."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        in_fence = in_list = False
+        for line in lines:
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            elif not in_fence:
+                if not line.strip():
+                    in_list = False
+                elif _LIST_ITEM.match(line):
+                    if out and out[-1].strip() and not in_list:
+                        out.append("")
+                    in_list = True
+            out.append(line)
+        return out
+
+
+class ListsAfterText(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Before the block parser, after whitespace is normalised (priority 30).
+        md.preprocessors.register(_ListsAfterText(md), "prm_lists_after_text", 28)
+
+
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src" and not is_own_image(value):
         return None
@@ -80,7 +117,7 @@ def markdown_to_html(
         return ""
     html = markdown.markdown(
         text,
-        extensions=[*extensions, OwnImagesOnly()],
+        extensions=[*extensions, ListsAfterText(), OwnImagesOnly()],
         extension_configs=extension_configs or {},
     )
     return sanitise_html(html)
