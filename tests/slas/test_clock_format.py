@@ -88,3 +88,28 @@ def test_a_policy_page_writes_its_holidays_as_days(tenant_a: Any) -> None:
     assert "2026-12-24" not in html.split("Holidays:")[1].split("</p>")[0]
     updated = html.split("updated <time")[1].split("</time>")[0]
     assert updated.endswith(f">{formats.moment(portal.partner.sla.updated_at)}")
+
+
+def test_monthly_minimums_read_as_money_and_numbers(tenant_a: Any) -> None:
+    # given a partner whose policy asks for 50,000 of revenue and 1,200 calls a month
+    with tenant_schema(tenant_a):
+        portal = make_portal_partner("minimum", activity=False)
+        portal.partner.sla = weekday_policy(
+            f"minimum-{portal.marker}", min_monthly_revenue="50000", min_monthly_calls="1200"
+        )
+        portal.partner.save()
+    manager = log_in(client_for(tenant_a), tenant_a, portal.partner.channel_manager)
+
+    # when its manager opens the compliance page and the partner's page
+    pages = {
+        "compliance": manager.get(reverse("slas:compliance")).content.decode(),
+        "partner": manager.get(
+            reverse("partners:detail", args=[portal.partner.ref])
+        ).content.decode(),
+    }
+
+    # then this month's revenue against its minimum is money in the tenant's currency,
+    # the calls a number with its grouping
+    for name, html in pages.items():
+        assert f"{formats.money(0)} / {formats.money(50000)}" in html, name
+        assert f"0 / {formats.number(1200)}" in html, name
