@@ -1,6 +1,7 @@
 """A request's clocks say when they are due in the one format the pages write moments
 in (prm.web.formats.moment), in the SLA calendar's zone, named when it is not the
-tenant's; an SLA policy's holidays are days as the pages write days."""
+tenant's; an SLA policy's holidays are days as the pages write days; monthly minimums
+are money and numbers as the pages write them."""
 
 from __future__ import annotations
 
