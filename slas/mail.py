@@ -30,7 +30,7 @@ from prm.tenancy.selectors import tenant_base_url
 
 from .models import STAFF_MESSAGE_KINDS, MessageKind, RequestKind, RequestMessage, SlaEvent
 from .selectors import request_message_recipients
-from .templatetags.sla_markdown import render_markdown
+from .templatetags.sla_markdown import render_message
 
 # The beat entry (prm/settings/base.py) that queues an event's e-mail that was not.
 MAIL_SWEEP = "slas-event-mail-sweep"
@@ -160,7 +160,7 @@ def request_message_mail(
         "vendor": vendor,
         "to_partner": to_partner,
         "url": (tenant_base_url(tenant=tenant) if tenant is not None else "") + path,
-        "body_html": render_markdown(message.body),
+        "body_html": render_message(message.body),
     }
     mail = EmailMultiAlternatives(
         subject=(f"{subject} · {vendor}" if vendor and to_partner else subject)[:200],

@@ -24,6 +24,20 @@ def render_markdown(text: str) -> str:
     return html.replace("<table>", '<table class="table table-sm w-auto">')
 
 
+def render_message(text: str) -> str:
+    """A conversation message (a request, a reply, an answer): Markdown as above, and a
+    line break typed is a line break ("Thanks" then "Pat" stay two lines), as in mail."""
+    return markdown_to_html(
+        text, extensions=[*EXTENSIONS, "nl2br"], extension_configs=EXTENSION_CONFIGS
+    ).replace("<table>", '<table class="table table-sm w-auto">')
+
+
+@register.filter(name="message_markdown")
+def message_markdown(text: str | None) -> SafeString:
+    # Safe to mark: nh3 has removed everything that is not on its allow-list.
+    return mark_safe(render_message(text or ""))  # noqa: S308
+
+
 @register.filter(name="sla_markdown")
 def sla_markdown(text: str | None) -> SafeString:
     # Safe to mark: nh3 has removed everything that is not on its allow-list.

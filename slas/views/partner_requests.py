@@ -30,7 +30,7 @@ from .. import selectors, services
 from ..calendar import CalendarError
 from ..forms import PartnerRequestForm, RequestReplyForm
 from ..models import MessageKind, PartnerRequest, RequestMessage
-from ..templatetags.sla_markdown import render_markdown
+from ..templatetags.sla_markdown import render_message
 from .common import actor, partner_or_404, request_or_404, safe_next, scope_of
 
 REQUESTS_PAGE_SIZE = 50
@@ -186,7 +186,7 @@ def _reply(request: HttpRequest, request_id: int, kind: str) -> HttpResponse:
                     "form": form,
                     "kind": kind,
                     "body": body,
-                    "preview": render_markdown(body),
+                    "preview": render_message(body),
                     "recipients": selectors.request_message_recipients(
                         request=partner_request, kind=kind
                     ),
