@@ -109,8 +109,13 @@ def test_monthly_minimums_read_as_money_and_numbers(tenant_a: Any) -> None:
         ).content.decode(),
     }
 
+    portal_sla = log_in(client_for(tenant_a), tenant_a, portal.user).get(reverse("portal:sla"))
+
     # then this month's revenue against its minimum is money in the tenant's currency,
-    # the calls a number with its grouping
+    # the calls a number with its grouping, on the staff pages and in the portal
     for name, html in pages.items():
         assert f"{formats.money(0)} / {formats.money(50000)}" in html, name
         assert f"0 / {formats.number(1200)}" in html, name
+    cells = re.findall(r'<td class="text-end">([^<]*)</td>', portal_sla.content.decode())
+    assert [formats.money(0), formats.money(50000)] in [cells[i : i + 2] for i in range(len(cells))]
+    assert ["0", formats.number(1200)] in [cells[i : i + 2] for i in range(len(cells))]
