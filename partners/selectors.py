@@ -60,7 +60,8 @@ def product_list_with_usage() -> QuerySet[Product]:
 
 
 def tier_list() -> QuerySet[Tier]:
-    return Tier.objects.annotate(partner_count=Count("partners"))
+    # Ordered here: a GROUP BY query (the count) does not use the model's ordering.
+    return Tier.objects.annotate(partner_count=Count("partners")).order_by("-rank", "name")
 
 
 def tier_all() -> QuerySet[Tier]:
