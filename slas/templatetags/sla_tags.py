@@ -11,6 +11,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 
+from prm.web import formats
 from slas.models import SlaPolicy
 
 register = template.Library()
@@ -36,7 +37,8 @@ def _plain_number(value: Any) -> str:
 
 
 def format_target(value: Any, unit: str) -> str:
-    """A target as people read it: "4 business hours", "1,500.00", "3", "99.9 %"."""
+    """A target as people read it: "4 business hours", "$1,500.00" (the tenant's
+    currency and locale, prm.web.formats), "3", "99.9 %"."""
     if value is None or value == "":
         return "—"
     if unit == "hours":
@@ -45,10 +47,10 @@ def format_target(value: Any, unit: str) -> str:
     if unit == "short_hours":
         return f"{_plain_number(value)} h"
     if unit == "money":
-        return str(intcomma(f"{Decimal(str(value)):.2f}"))
+        return formats.money(value)
     if unit == "percent":
         return f"{_plain_number(value)} %"
-    return str(intcomma(int(value)))
+    return formats.number(int(value))
 
 
 @register.filter

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Role
 from prm.web import formats
 from slas import services
+from slas.templatetags.sla_tags import format_target
 from tests.conftest import client_for, log_in, tenant_schema
 from tests.factories import UserFactory
 from tests.portal.conftest import PortalPartner, make_portal_partner
@@ -119,3 +122,17 @@ def test_monthly_minimums_read_as_money_and_numbers(tenant_a: Any) -> None:
     cells = re.findall(r'<td class="text-end">([^<]*)</td>', portal_sla.content.decode())
     assert [formats.money(0), formats.money(50000)] in [cells[i : i + 2] for i in range(len(cells))]
     assert ["0", formats.number(1200)] in [cells[i : i + 2] for i in range(len(cells))]
+
+
+def test_a_policys_money_target_is_written_in_the_tenants_currency_and_locale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a tenant in euros that reads German
+    monkeypatch.setattr(
+        connection, "tenant", SimpleNamespace(locale="de_DE", currency="EUR"), raising=False
+    )
+
+    # then a minimum revenue reads as its money, a minimum count with its grouping
+    assert format_target("1500", "money") == "1.500,00\xa0€"
+    assert format_target(12000, "count") == "12.000"
+    assert format_target(None, "money") == "—"
