@@ -437,6 +437,18 @@ def _worker_for_marked_tests(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Queued tasks run at once, in this process and the test's schema (errors raised):
+    for tests of what a task does after a page or service queues it, without a worker."""
+    from prm.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
 def beat_alive() -> Iterator[None]:
     """Celery beat's heartbeat, fresh, in the tests' Redis, as a running `celery -A prm
     beat` writes it every few seconds (/healthz answers 503 without it); gone after the

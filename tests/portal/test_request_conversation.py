@@ -5,28 +5,18 @@ the answer tells the channel manager in the app and by e-mail and stops no clock
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from prm.celery import app
 from slas.models import MessageKind, Notification, RequestMessage
 from slas.services import request_message_add
 from tests.conftest import TenantClient, tenant_schema
 from tests.portal.conftest import PortalPartner
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 def detail_url(portal: PortalPartner) -> str:

@@ -34,15 +34,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Queued tasks (the message mail) run at once, in this process and schema."""
-    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
-
-
-@pytest.fixture
 def portal(tenant_a: Any) -> PortalPartner:
     """A partner of alpha with its manager, a portal user, a contact e-mail and one
     open request on the weekday policy."""

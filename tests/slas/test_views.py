@@ -5,7 +5,7 @@ partner panel, and who may open what."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Role
-from prm.celery import app
 from prm.web import formats
 from slas.models import (
     Notification,
@@ -36,15 +35,6 @@ from tests.conftest import TenantClient
 from tests.factories import PartnerFactory, UserFactory
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Queued tasks (the event mail) run at once, in this process and schema."""
-    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 def make_policy(slug: str, **fields: Any) -> SlaPolicy:
