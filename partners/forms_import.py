@@ -27,7 +27,11 @@ class ImportUploadForm(forms.Form):
     mode = forms.ChoiceField(
         label="Partners whose ref already exists",
         choices=[
-            (ImportMode.CREATE, "Report them as errors (create new partners only)"),
+            (
+                ImportMode.CREATE,
+                "Leave them as they are (create new partners only; "
+                "a row that would change one is reported)",
+            ),
             (ImportMode.CREATE_OR_UPDATE, "Update them with the file's non-empty cells"),
         ],
         initial=ImportMode.CREATE,

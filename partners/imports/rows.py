@@ -260,12 +260,6 @@ class RowPass:
                 f"No ref can be made from the name “{row.values['name']}” (refs are "
                 "letters, digits, - and _); add a column with the refs."
             )
-        if partner is not None and self.job.mode == ImportMode.CREATE:
-            made = " (made from its name)" if row.derived_ref else ""
-            errors.setdefault("ref", []).append(
-                f"A partner with ref “{row.ref}”{made} already exists; to update it, import "
-                f"with “{ImportMode.CREATE_OR_UPDATE.label}”."
-            )
         return errors
 
     def _typed(
@@ -288,11 +282,6 @@ class RowPass:
 
     def _row(self, row: SheetRow, partner: Partner | None) -> None:
         errors = self._before_the_services(row, partner)
-        if partner is not None and self.job.mode == ImportMode.CREATE:
-            # The row cannot be imported in this mode whatever it holds; its fields
-            # are checked as an update when imported in the other mode.
-            self._fail(row, errors)
-            return
         fields = self._typed(_row_data(row.values), partner, errors)
         status = fields.pop("status", None)
         fields.pop("status_reason", None)
@@ -304,6 +293,18 @@ class RowPass:
                 status = None
             if not changes and not errors:
                 self.unchanged += 1
+                return
+            if self.job.mode == ImportMode.CREATE:
+                # A partner already as the file has it is unchanged in either mode (so
+                # a list's own export imports as "0 changes"); one the file changes
+                # cannot be imported in this mode.
+                made = " (made from its name)" if row.derived_ref else ""
+                errors.setdefault("ref", []).append(
+                    f"A partner with ref “{row.ref}”{made} already exists and this row "
+                    f"changes it; to update it, import with "
+                    f"“{ImportMode.CREATE_OR_UPDATE.label}”."
+                )
+                self._fail(row, errors)
                 return
         self.lookups.resolve(fields, creating=partner is None)
         actor = self.job.created_by

@@ -220,8 +220,9 @@ def test_a_made_ref_that_exists_is_reported_in_create_only_mode(manager: User) -
     assert errors_by_row(job) == {
         2: {
             "ref": [
-                "A partner with ref “acme-networks-ltd” (made from its name) already exists; "
-                "to update it, import with “Create new partners and update existing refs”."
+                "A partner with ref “acme-networks-ltd” (made from its name) already exists "
+                "and this row changes it; to update it, import with “Create new partners and "
+                "update existing refs”."
             ]
         }
     }
@@ -363,7 +364,7 @@ def test_an_unchanged_export_imported_again_previews_0_changes_and_writes_nothin
     content = _export(alpha_manager)
     with in_tenant(tenant_a):
         Subscription.objects.create(
-            url="https://hooks.example/p", events=["partner.updated"], secret="s"
+            url="https://127.0.0.1:9/p", events=["partner.updated"], secret="s"
         )
         before = registry_counts()
         deliveries = Delivery.objects.count()
@@ -406,19 +407,16 @@ def test_an_unchanged_xlsx_export_previews_0_changes_too(
     # given the export as a workbook
     content = _export(alpha_manager, "xlsx")
 
-    # when it is checked as an update
+    # when it is checked in the upload form's default mode, create-only
     with in_tenant(tenant_a):
         job = checked(
-            import_job_create(
-                actor=alpha_manager.user,
-                filename="partners.xlsx",
-                content=content,
-                mode=ImportMode.CREATE_OR_UPDATE,
-            )
+            import_job_create(actor=alpha_manager.user, filename="partners.xlsx", content=content)
         )
 
-    # then nothing would change
+    # then nothing would change, and no partner as the file has it is an error
+    assert job.mode == ImportMode.CREATE
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 0, 4)
+    assert job.error_count == 0
 
 
 def test_an_edited_export_lists_the_partners_and_fields_that_change(
@@ -438,7 +436,7 @@ def test_an_edited_export_lists_the_partners_and_fields_that_change(
     content = csv_file(lines)
     with in_tenant(tenant_a):
         Subscription.objects.create(
-            url="https://hooks.example/p", events=["partner.updated"], secret="s"
+            url="https://127.0.0.1:9/p", events=["partner.updated"], secret="s"
         )
         history = Partner.history.count()
         deliveries = Delivery.objects.count()
