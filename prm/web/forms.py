@@ -55,8 +55,11 @@ class WebhookForm(forms.Form):
         assume_scheme="https",
         help_text="An https:// address on the public internet; events are not sent to "
         "local or private networks, and redirects are not followed.",
+        error_messages={"required": "Enter the https:// address that receives the events."},
     )
     events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one event for the receiver to be sent."},
     )
     description = forms.CharField(max_length=200, required=False)

@@ -57,3 +57,18 @@ def test_a_created_api_key_page_is_titled_and_leads_back_to_settings(
     page = response.content.decode()
     assert _title(page).startswith("API key created · ")
     assert SETTINGS_CRUMB in page
+
+
+def test_the_webhook_form_sent_empty_says_what_each_field_needs(
+    alpha_admin: TenantClient,
+) -> None:
+    # when the administrator sends the webhook form with its defaults (nothing filled in)
+    # (a browser sends the empty fields, so the form is bound)
+    response = alpha_admin.post("/settings/webhooks/new/", {"url": "", "description": ""})
+
+    # then each missing field says what to give, not "This field is required."
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter the https:// address that receives the events." in page
+    assert "Tick at least one event for the receiver to be sent." in page
+    assert "This field is required." not in page
