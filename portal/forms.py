@@ -91,6 +91,7 @@ class RequestReplyForm(forms.Form):
         label="Your answer",
         required=False,  # slas.services says what is missing, in its words
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Your channel manager is told at once, in the app and by e-mail. "
+        help_text="Your channel manager (or, without one, the vendor's administrators) is "
+        "told at once, in the app and by e-mail. "
         "Markdown (**bold**, - lists, [links](https://…)) is shown formatted.",
     )
