@@ -3,6 +3,9 @@
 import shutil
 
 import pytest
+from playwright.sync_api import Page
+
+from tests.factories import DEFAULT_PASSWORD
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -22,3 +25,11 @@ def chromium_path() -> str:
             "package (apt-get install chromium); `shutil.which('chromium')` found nothing."
         )
     return path
+
+
+def sign_in(page: Page, url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Open `url` (a page that asks to sign in first, or the login page) and sign in."""
+    page.goto(url)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -15,9 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from partners.models import Partner
 from prm.accounts.models import Role, User
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.mark.browser
@@ -54,10 +54,7 @@ def test_a_manager_creates_a_partner_and_finds_it_on_the_list(
             page = browser.new_page(viewport={"width": 1280, "height": 900})
 
             # when the manager signs in
-            page.goto(f"{base}/partners/")
-            page.get_by_label("E-mail").fill(manager.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/partners/", manager.email)
 
             # and creates a partner through the form, from the list's button
             expect(page.get_by_role("heading", name="Partners", exact=True)).to_be_visible()

@@ -17,9 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from partners.models import ImportJob, Partner
 from prm.accounts.models import Role, User
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.mark.browser
@@ -68,10 +68,7 @@ def test_a_manager_maps_a_crm_sheet_and_imports_it(
             page = browser.new_page(viewport={"width": 1280, "height": 900})
 
             # when the manager signs in and uploads the sheet
-            page.goto(f"{base}/partners/import/")
-            page.get_by_label("E-mail").fill(manager.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/partners/import/", manager.email)
             page.get_by_label("File").set_input_files(str(sheet))
             page.get_by_role("button", name="Upload and check").click()
 

@@ -17,9 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from partners.models import Partner
 from prm.accounts.models import Role, User
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.mark.browser
@@ -63,10 +63,7 @@ def test_the_ref_follows_the_name_until_typed_and_a_pasted_address_is_cleaned(
                     else None
                 ),
             )
-            page.goto(f"{base}/partners/new/")
-            page.get_by_label("E-mail").fill(manager.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/partners/new/", manager.email)
             expect(page.get_by_role("heading", name="New partner")).to_be_visible()
 
             # when the manager types the business name

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from partners.models import Product, Tier
 from prm.tenancy.selectors import tenant_host_cache_clear
 from prm.tenancy.services import TenantAdmin, host_for, tenant_delete, tenant_provision
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
 from tests.factories import DEFAULT_PASSWORD
 
@@ -76,10 +76,7 @@ def test_a_new_tenant_gets_its_products_and_tiers_from_the_checklist(
             page = browser.new_page(viewport={"width": 1440, "height": 900})
 
             # when the administrator signs in
-            page.goto(f"{base}/")
-            page.get_by_label("E-mail").fill(admin_email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/", admin_email)
 
             # then the home shows the checklist with nothing done yet
             checklist = page.locator("#getting-started")

@@ -19,9 +19,9 @@ from playwright.sync_api import ViewportSize, expect, sync_playwright
 
 from partners.models import Partner, PartnerUser
 from prm.accounts.models import User
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import PROJECT_DIR, tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 from tests.people.conftest import MailServer
 
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
@@ -81,10 +81,7 @@ def test_invite_a_manager_and_a_partner_user_then_deactivate_the_manager(
             admin_page.on("dialog", lambda dialog: dialog.accept())
 
             # when the admin signs in and invites a manager from Settings → People
-            admin_page.goto(f"{base}/accounts/login/")
-            admin_page.get_by_label("E-mail").fill(admin.email)
-            admin_page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            admin_page.get_by_role("button", name="Sign in").click()
+            sign_in(admin_page, f"{base}/accounts/login/", admin.email)
             admin_page.get_by_role("navigation", name="Main navigation").get_by_role(
                 "link", name="Settings"
             ).click()

@@ -21,7 +21,7 @@ from partners.models import Partner, PartnerUser
 from prm.accounts.models import User
 from prm.tenancy.selectors import tenant_host_cache_clear
 from prm.tenancy.services import TenantAdmin, host_for, tenant_delete, tenant_provision
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
 from tests.factories import DEFAULT_PASSWORD
 from tests.people.conftest import MailServer
@@ -90,10 +90,7 @@ def test_a_new_tenant_is_set_up_and_staffed_from_the_browser(
         try:
             admin = browser.new_context(viewport=WIDE).new_page()
             admin.on("dialog", lambda dialog: dialog.accept())
-            admin.goto(f"{base}/")
-            admin.get_by_label("E-mail").fill(admin_email)
-            admin.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            admin.get_by_role("button", name="Sign in").click()
+            sign_in(admin, f"{base}/", admin_email)
 
             # when the administrator creates a product and a tier with its terms
             admin.locator("#getting-started").get_by_role("link", name="Add a product").click()

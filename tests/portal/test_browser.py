@@ -22,9 +22,9 @@ from reporting.models import Order, PendingRollup
 from reporting.rollups import fold_all
 from slas.models import PartnerRequest
 from slas.services import partner_request_open
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import PROJECT_DIR, tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -94,10 +94,7 @@ def test_a_partner_user_sees_its_own_scorecard_and_nothing_of_another_partner(
             page = browser.new_page(viewport=PHONE)
 
             # when X's user signs in at phone width
-            page.goto(f"{base}/accounts/login/")
-            page.get_by_label("E-mail").fill(user.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/accounts/login/", user.email)
 
             # then it lands on its portal, with its channel manager as contact
             expect(page).to_have_url(f"{base}/portal/")

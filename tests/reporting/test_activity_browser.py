@@ -19,9 +19,9 @@ from partners.models import Partner
 from prm.accounts.models import Role, User
 from reporting.ingest import ingest
 from reporting.models import Order, PendingRollup
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 from tests.reporting.activity import order
 
 
@@ -67,10 +67,7 @@ def test_a_manager_finds_a_partners_orders_by_part_of_its_name(
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(f"{base}/activity/")
-            page.get_by_label("E-mail").fill(manager.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/activity/", manager.email)
 
             # when the manager types part of the partner's name and won orders only
             page.get_by_label("Partner").fill(f"{marker} secure")

@@ -18,9 +18,8 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from reporting.scorecard import TILES_BY_KEY
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import PROJECT_DIR, TenantClient, tenant_schema
-from tests.factories import DEFAULT_PASSWORD
 from tests.reporting.activity import call, contact, order
 from tests.reporting.conftest import CommittedAlpha
 from tests.waiting import wait_for
@@ -61,12 +60,9 @@ def base_url(live_server_url: str, tenant: Any) -> str:
     return f"http://{tenant.slug}.localhost:{urlsplit(live_server_url).port}"
 
 
-def sign_in(page: Page, url: str, email: str) -> None:
+def sign_in_to_dashboard(page: Page, url: str, email: str) -> None:
     """Open `url`, which sends a stranger to the login form, and sign in."""
-    page.goto(url)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, url, email)
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
 
 
@@ -181,7 +177,7 @@ def test_the_tiles_a_manager_sees_are_the_metrics_api_summary(
 
     # when their manager signs in and opens the dashboard for January
     page = browser_page
-    sign_in(
+    sign_in_to_dashboard(
         page,
         f"{base_url(live_server_url, tenant_a)}/?from=2026-01-01&to=2026-01-31",
         catalogue.manager.email,
@@ -248,7 +244,7 @@ def test_an_order_posted_to_the_api_appears_on_the_open_dashboard(
 
     # given the manager's dashboard open on this month, at phone width
     page.set_viewport_size(PHONE)
-    sign_in(page, f"{base_url(live_server_url, tenant_a)}/", catalogue.manager.email)
+    sign_in_to_dashboard(page, f"{base_url(live_server_url, tenant_a)}/", catalogue.manager.email)
     revenue = page.locator('.prm-tile[data-metric="revenue"]')
     expect(revenue).to_have_attribute("data-value", "0.00")
     as_of_before = page.locator("#dashboard-as-of").get_attribute("datetime")
@@ -298,7 +294,7 @@ def test_an_open_table_panel_stays_open_across_live_refreshes(
     # given the manager's dashboard (it polls every second in tests: settings.test's
     # PRM_DASHBOARD_POLL_SECONDS), its revenue table opened from the keyboard and the
     # page scrolled down to the calls chart
-    sign_in(page, f"{base_url(live_server_url, tenant_a)}/", catalogue.manager.email)
+    sign_in_to_dashboard(page, f"{base_url(live_server_url, tenant_a)}/", catalogue.manager.email)
     page.evaluate(
         """() => {
             window.prmRefreshes = 0;
@@ -400,7 +396,7 @@ def test_the_leaderboard_fits_a_large_screen_and_scrolls_in_its_box_on_a_phone(
 
     # when the manager opens January on a 1440 px screen
     page.set_viewport_size(LARGE)
-    sign_in(
+    sign_in_to_dashboard(
         page,
         f"{base_url(live_server_url, tenant_a)}/?from=2026-01-01&to=2026-01-31",
         catalogue.manager.email,

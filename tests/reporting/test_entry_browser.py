@@ -15,27 +15,20 @@ import pytest
 from axes.models import AccessLog
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import ViewportSize, expect, sync_playwright
 
 from partners.models import Partner, PartnerUser
 from prm.accounts.models import Role, User
 from reporting.models import Call, PendingRollup
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # Behind UTC: a default written in UTC and read back in the tenant's zone would be
 # hours in the future, and refused.
 ZONE = "America/New_York"
-
-
-def sign_in(page: Page, base: str, path: str, email: str) -> None:
-    page.goto(f"{base}{path}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.browser
@@ -85,7 +78,7 @@ def test_log_a_call_with_the_default_time_succeeds_on_the_first_submit(
         try:
             # when the manager opens "Log a call" from the partner's activity at 1440 px
             page = browser.new_page(viewport=DESKTOP)
-            sign_in(page, base, f"/activity/?kind=calls&partner={partner.ref}", manager.email)
+            sign_in(page, f"{base}/activity/?kind=calls&partner={partner.ref}", manager.email)
             page.get_by_role("link", name="Log a call").click()
             expect(page.get_by_role("heading", name="Log a call")).to_be_visible()
             when = page.get_by_label("Occurred at")
@@ -101,7 +94,7 @@ def test_log_a_call_with_the_default_time_succeeds_on_the_first_submit(
 
             # and the partner's user does the same in the portal, at phone width
             page = browser.new_page(viewport=PHONE)
-            sign_in(page, base, "/portal/calls/new/", portal_user.email)
+            sign_in(page, f"{base}/portal/calls/new/", portal_user.email)
             expect(page.get_by_role("heading", name="Log a call")).to_be_visible()
             when = page.get_by_label("Occurred at")
             expect(when).not_to_have_value("")

@@ -18,9 +18,9 @@ from playwright.sync_api import expect, sync_playwright
 from partners.models import Partner
 from prm.accounts.models import Role, User
 from slas.services import partner_request_open
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 
 
 @pytest.mark.browser
@@ -69,10 +69,7 @@ def test_a_manager_sees_the_breached_partner_first_on_the_compliance_page(
             page = browser.new_page(viewport={"width": 1280, "height": 900})
 
             # when the manager signs in and opens the compliance page from the SLA pages
-            page.goto(f"{base}/slas/")
-            page.get_by_label("E-mail").fill(manager.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/slas/", manager.email)
             expect(page.get_by_role("heading", name="SLA policies")).to_be_visible()
             page.get_by_role("link", name="Compliance").click()
 

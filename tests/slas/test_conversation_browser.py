@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 from partners.models import Partner
 from prm.accounts.models import Role, User
 from slas.services import partner_request_open
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
+from tests.factories import PartnerFactory, UserFactory
 
 WIDE: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -29,10 +29,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 def signed_in(browser: Browser, base: str, email: str, viewport: ViewportSize) -> Page:
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"{base}/accounts/login/", email)
     return page
 
 

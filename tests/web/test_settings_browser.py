@@ -15,9 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from prm.accounts.models import Role, User
 from prm.webhooks.models import Subscription
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, sign_in
 from tests.conftest import tenant_schema
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.mark.browser
@@ -51,10 +51,7 @@ def test_settings_has_a_clean_title_and_lists_the_webhooks(
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{base}/settings/")
-            page.get_by_label("E-mail").fill(admin.email)
-            page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, f"{base}/settings/", admin.email)
 
             # when the admin opens Settings' Webhooks section
             page.get_by_role("navigation", name="Settings sections").get_by_role(
