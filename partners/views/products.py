@@ -13,18 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from prm.accounts.models import User
 from prm.web.access import programme_admin_required, staff_required
 from prm.web.forms import form_errors_from
 
 from .. import selectors, services
 from ..forms_programme import ProductForm
 from ..models import Product
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # an access decorator let a signed-in user in
-    return request.user
+from .common import acting_user
 
 
 def _product_or_404(sku: str) -> Product:
@@ -47,10 +42,10 @@ def _save(request: HttpRequest, product: Product | None) -> HttpResponse:
         try:
             with transaction.atomic():
                 if product is None:
-                    saved = services.product_create(actor=_actor(request), **form.cleaned_data)
+                    saved = services.product_create(actor=acting_user(request), **form.cleaned_data)
                 else:
                     saved = services.product_update(
-                        product=product, actor=_actor(request), **form.cleaned_data
+                        product=product, actor=acting_user(request), **form.cleaned_data
                     )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -78,7 +73,7 @@ def product_retire(request: HttpRequest, sku: str) -> HttpResponse:
     product = _product_or_404(sku)
     offer = request.POST.get("offer") == "1"
     with transaction.atomic():
-        services.product_update(product=product, actor=_actor(request), is_active=offer)
+        services.product_update(product=product, actor=acting_user(request), is_active=offer)
     if offer:
         messages.success(request, f"“{product.name}” is offered to partners again.")
     else:
@@ -95,7 +90,7 @@ def product_retire(request: HttpRequest, sku: str) -> HttpResponse:
 def product_delete(request: HttpRequest, sku: str) -> HttpResponse:
     product = _product_or_404(sku)
     try:
-        services.product_delete(product=product, actor=_actor(request))
+        services.product_delete(product=product, actor=acting_user(request))
     except services.ProductInUse as refusal:
         messages.error(request, refusal.message)
     else:
