@@ -44,6 +44,11 @@ from .people_forms import InviteForm, PersonForm
 from .people_services import person_invite, person_update
 
 
+def _reassign_url(manager_email: str) -> str:
+    """The bulk reassign page with `manager_email`'s whole portfolio chosen."""
+    return reverse("partners:reassign") + "?" + urlencode({"from_manager": manager_email})
+
+
 def reassign_flags() -> list[dict[str, Any]]:
     """Deactivated managers who still have partners, each with how many and the link
     that moves their whole portfolio."""
@@ -59,9 +64,7 @@ def reassign_flags() -> list[dict[str, Any]]:
             "email": row["channel_manager__email"],
             "name": row["channel_manager__full_name"] or row["channel_manager__email"],
             "partners": row["partners"],
-            "reassign_url": reverse("partners:reassign")
-            + "?"
-            + urlencode({"from_manager": row["channel_manager__email"]}),
+            "reassign_url": _reassign_url(row["channel_manager__email"]),
         }
         for row in rows
     ]
@@ -179,9 +182,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             managed=managed,
             is_self=person.pk == request.user.pk,
             expires=invitation_expires(user=person) if person.invitation_pending else None,
-            reassign_url=reverse("partners:reassign")
-            + "?"
-            + urlencode({"from_manager": person.email}),
+            reassign_url=_reassign_url(person.email),
         ),
     )
 
