@@ -138,9 +138,7 @@ def request_message_add(
             partner_request_resolve(request=locked, at=at)
         _tell_in_app(message=message, request=locked)
         request_message_mail_queue(message_id=message.pk)
-    # The caller's copy shows the clocks as they now stand.
-    for field in ("first_response_at", "resolved_at", "first_response_state", "resolution_state"):
-        setattr(request, field, getattr(locked, field))
+    _clocks_copy(locked, to=request)
     message.request = locked
     return message
 
@@ -157,9 +155,17 @@ def request_clock_stop(*, request: PartnerRequest, kind: str) -> PartnerRequest:
             partner_request_resolve(request=locked)
         else:
             partner_request_respond(request=locked)
-    for field in ("first_response_at", "resolved_at", "first_response_state", "resolution_state"):
-        setattr(request, field, getattr(locked, field))
+    _clocks_copy(locked, to=request)
     return request
+
+
+CLOCK_FIELDS = ("first_response_at", "resolved_at", "first_response_state", "resolution_state")
+
+
+def _clocks_copy(locked: PartnerRequest, *, to: PartnerRequest) -> None:
+    """The caller's copy shows the clocks as they now stand (those of the locked row)."""
+    for field in CLOCK_FIELDS:
+        setattr(to, field, getattr(locked, field))
 
 
 def _message_key(
