@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import live_web_server
+from tests.people.helpers import LINK
 
 SEPARATOR = "\n" + "-" * 79 + "\n"
 
@@ -27,6 +28,14 @@ class MailServer:
                 if chunk.strip():
                     found.append(email.message_from_string(chunk.lstrip("\n")))
         return found
+
+    def invitation_link(self, address: str, base: str) -> str:
+        """The set-password link of the last invitation mailed to `address`, on `base`."""
+        bodies = self.bodies_to(address)
+        assert bodies, f"no mail to {address}"
+        match = LINK.search(bodies[-1])
+        assert match, bodies[-1]
+        return f"{base}{match.group(1)}"
 
     def bodies_to(self, address: str) -> list[str]:
         bodies = []
