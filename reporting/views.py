@@ -3,6 +3,7 @@ through the same ingestion service as the API."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -140,14 +141,17 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
     filters = form.filters()
     rows = activity_list(user=request.user, kind=kind, partners=partners, filters=filters)
     table = f"{kind}-{refs[0]}" if len(refs) == 1 else kind
-    first, last = filters.first_day, filters.last_day
-    days = (
-        f"{first:%Y-%m-%d}_{last:%Y-%m-%d}"
-        if first and last
-        else f"from-{first:%Y-%m-%d}"
-        if first
-        else f"to-{last:%Y-%m-%d}"
-        if last
-        else "all"
-    )
+    days = _days_name(filters.first_day, filters.last_day)
     return activity_csv(kind=kind, rows=rows, filename=safe_filename(request, table, days=days))
+
+
+def _days_name(first: date | None, last: date | None) -> str:
+    """The download's days in its file name: "2026-01-01_2026-01-31", a range left
+    open "from-2026-01-01" or "to-2026-01-31", none "all"."""
+    if first and last:
+        return f"{first:%Y-%m-%d}_{last:%Y-%m-%d}"
+    if first:
+        return f"from-{first:%Y-%m-%d}"
+    if last:
+        return f"to-{last:%Y-%m-%d}"
+    return "all"
