@@ -43,9 +43,6 @@ from prm.accounts.services import (
 
 from .people_services import person_invite, person_update
 
-ROLE_CHOICES = PERSON_ROLE_CHOICES
-
-
 PERSON_EXAMPLE = {
     "id": 7,
     "email": "ana@northwind.example",
@@ -88,7 +85,7 @@ class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
     full_name = serializers.CharField(read_only=True)
-    role = serializers.ChoiceField(choices=ROLE_CHOICES, read_only=True)
+    role = serializers.ChoiceField(choices=PERSON_ROLE_CHOICES, read_only=True)
     partner = serializers.SerializerMethodField(
         help_text="The ref of a partner user's partner; null for staff."
     )
@@ -122,7 +119,7 @@ class PersonSerializer(serializers.Serializer):
 )
 class PersonUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False)
+    role = serializers.ChoiceField(choices=PERSON_ROLE_CHOICES, required=False)
     partner = serializers.CharField(
         required=False,
         allow_null=True,
@@ -155,7 +152,7 @@ class PersonUpdateSerializer(serializers.Serializer):
 )
 class PersonInviteSerializer(PersonUpdateSerializer):
     email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=ROLE_CHOICES)
+    role = serializers.ChoiceField(choices=PERSON_ROLE_CHOICES)
     is_active = None  # type: ignore[assignment]
 
 

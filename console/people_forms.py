@@ -13,13 +13,11 @@ from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_list_for_user
 from prm.accounts.models import PERSON_ROLE_CHOICES, Role
 
-ROLE_CHOICES = PERSON_ROLE_CHOICES
-
 
 class PersonForm(forms.Form):
     full_name = forms.CharField(label="Name", max_length=200, required=False)
     role = forms.ChoiceField(
-        choices=ROLE_CHOICES,
+        choices=PERSON_ROLE_CHOICES,
         help_text="Administrators manage people and settings; channel managers run "
         "their partners; partner users see their own partner's portal.",
     )
