@@ -9,7 +9,6 @@ copy instead of replaying every migration (bench/provision.py).
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -91,7 +90,7 @@ def tenant_validate(
 ) -> dict[str, list[str]]:
     """Every problem with the input, by field; empty when it can be provisioned."""
     errors: dict[str, list[str]] = {}
-    if time_zone not in available_timezones():
+    if not options.is_time_zone(time_zone):
         errors["time_zone"] = [f'"{time_zone}" is not a time zone; use a name like Europe/Berlin.']
     if problems := rate_limit_errors(api_rate_limit):
         errors["api_rate_limit"] = problems
