@@ -23,14 +23,17 @@ from prm.accounts.models import Role, User
 from prm.accounts.services import UNCHANGED, user_invite, user_update
 
 
-def _with_partner_problems(error: ValidationError, problems: list[str]) -> ValidationError:
+def _with_problems(error: ValidationError, problems: dict[str, list[str]]) -> ValidationError:
+    """`error` (the account's) with `problems` by field added, each field not already
+    in it."""
     errors = (
         dict(error.message_dict)
         if hasattr(error, "error_dict")
         else {"__all__": list(error.messages)}
     )
-    if problems and "partner" not in errors:
-        errors["partner"] = problems
+    for field, messages in problems.items():
+        if messages:
+            errors.setdefault(field, messages)
     return ValidationError(errors)
 
 
@@ -53,7 +56,7 @@ def person_invite(
             if partner is not None:
                 partner_user_link(user=user, partner=partner)
     except ValidationError as error:
-        raise _with_partner_problems(error, problems) from error
+        raise _with_problems(error, {"partner": problems}) from error
     return user
 
 
@@ -71,26 +74,19 @@ def person_update(
     new_role = role if role is not None else user.role
     if partner is UNCHANGED:
         partner = current if new_role == Role.PARTNER else None
-    problems = partner_user_link_errors(role=new_role, partner=partner, current=current)
-    role_problems = _portfolio_problems(user=user, new_role=new_role)
+    problems = {
+        "partner": partner_user_link_errors(role=new_role, partner=partner, current=current),
+        "role": _portfolio_problems(user=user, new_role=new_role),
+    }
     try:
         with transaction.atomic():
             user_update(user=user, actor=actor, full_name=full_name, role=role)
-            if problems or role_problems:
-                raise ValidationError(
-                    {
-                        **({"partner": problems} if problems else {}),
-                        **({"role": role_problems} if role_problems else {}),
-                    }
-                )
+            if any(problems.values()):
+                raise ValidationError({field: found for field, found in problems.items() if found})
             partner_user_link(user=user, partner=partner)
     except ValidationError as error:
         user.refresh_from_db()
-        merged = _with_partner_problems(error, problems)
-        errors = dict(merged.message_dict)
-        if role_problems and "role" not in errors:
-            errors["role"] = role_problems
-        raise ValidationError(errors) from error
+        raise _with_problems(error, problems) from error
     return user
 
 
