@@ -20,6 +20,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from prm.accounts.models import Role, User
+from prm.accounts.selectors import user_list_admins
 from prm.tenancy.clock import tenant_today
 
 from .clocks import read_clock
@@ -140,7 +141,7 @@ def partner_answer_readers(*, partner: Any) -> list[User]:
     manager = partner.channel_manager
     if manager is not None and manager.is_active:
         return [manager]
-    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("email"))
+    return list(user_list_admins().order_by("email"))
 
 
 def request_message_recipients(*, request: PartnerRequest, kind: str) -> list[str]:
