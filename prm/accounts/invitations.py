@@ -29,17 +29,13 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from prm.tenancy.selectors import tenant_base_url
 
-from .models import User
+from .models import PERSON_ROLES, User
 
 logger = logging.getLogger(__name__)
 
 
 def invitation_days() -> int:
     return int(settings.PRM_INVITATION_DAYS)
-
-
-# Roles that sign in to the browser and so may be invited (never an API key's user).
-_INVITABLE = ("admin", "manager", "partner")
 
 
 class LinkState(Enum):
@@ -78,7 +74,7 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
         """What the link is: valid, or why not (in the order people can act on)."""
         # Someone never invited has no invitation to be used, expired or replaced: any
         # link is simply invalid (and says nothing about the account).
-        if user is None or not token or user.role not in _INVITABLE or user.invited_at is None:
+        if user is None or not token or user.role not in PERSON_ROLES or user.invited_at is None:
             return LinkState.INVALID
         if not user.is_active:
             return LinkState.INACTIVE

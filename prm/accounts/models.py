@@ -22,9 +22,8 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 # The roles a person may have (an API key's service user is made with its key only).
-PERSON_ROLE_CHOICES = [
-    (role.value, role.label) for role in (Role.ADMIN, Role.MANAGER, Role.PARTNER)
-]
+PERSON_ROLES = (Role.ADMIN, Role.MANAGER, Role.PARTNER)
+PERSON_ROLE_CHOICES = [(role.value, role.label) for role in PERSON_ROLES]
 
 
 class UserManager(BaseUserManager["User"]):

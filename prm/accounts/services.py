@@ -25,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from prm.tenancy.selectors import tenant_base_url
 
 from .invitations import invitation_mail_on_commit
-from .models import ApiKey, Role, Scope, User
+from .models import PERSON_ROLES, ApiKey, Role, Scope, User
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,6 @@ def user_create(
 
 # --- people: invitations, changes, deactivation -----------------------------------------
 
-# The roles a person is given; API keys' service users are made with their key only.
-PERSON_ROLES = (Role.ADMIN, Role.MANAGER, Role.PARTNER)
 LAST_ADMIN_REFUSAL = (
     "{name} is the last active administrator: make another person an administrator "
     "first, or nobody could manage this tenant's people and settings."
