@@ -325,10 +325,7 @@ class RequestMessageSerializer(serializers.ModelSerializer):
         return "vendor" if message.kind in STAFF_MESSAGE_KINDS else "partner"
 
     def get_first_response(self, message: RequestMessage) -> bool:
-        return (
-            message.kind in STAFF_MESSAGE_KINDS
-            and message.created_at == message.request.first_response_at
-        )
+        return selectors.message_is_first_response(message=message, request=message.request)
 
 
 class PartnerRequestViewSet(

@@ -73,6 +73,12 @@ def request_message_list(*, request: PartnerRequest) -> QuerySet[RequestMessage]
     return RequestMessage.objects.filter(request=request).select_related("author")
 
 
+def message_is_first_response(*, message: RequestMessage, request: PartnerRequest) -> bool:
+    """Whether `message` is the vendor's reply that was `request`'s first response (the
+    first response is recorded at the moment that reply was stored)."""
+    return message.kind in STAFF_MESSAGE_KINDS and request.first_response_at == message.created_at
+
+
 def request_latest_messages(*, request_ids: Iterable[int]) -> dict[int, RequestMessage]:
     """Each request's latest message, by request id (one query), for the list pages."""
     latest = (
@@ -107,7 +113,7 @@ def request_conversation(*, request: PartnerRequest) -> list[dict[str, Any]]:
             label = "Resolution"
         elif message.kind == MessageKind.NOTE:
             label = "Answer from the partner"
-        elif request.first_response_at == message.created_at:
+        elif message_is_first_response(message=message, request=request):
             label = "Accepted" if lead else "First response"
         else:
             label = "Reply"

@@ -36,7 +36,7 @@ from ..models import (
     RequestKind,
     RequestMessage,
 )
-from ..selectors import partner_answer_readers, partner_users_of
+from ..selectors import message_is_first_response, partner_answer_readers, partner_users_of
 from ..templatetags.sla_markdown import render_markdown
 from .requests import partner_request_resolve, partner_request_respond
 
@@ -183,7 +183,9 @@ def _tell_in_app(*, message: RequestMessage, request: PartnerRequest) -> None:
     if message.kind in STAFF_MESSAGE_KINDS:
         if message.kind == MessageKind.RESOLUTION:
             title = f"Your request is resolved: {request.subject}"
-        elif request.kind == RequestKind.LEAD and request.first_response_at == message.created_at:
+        elif request.kind == RequestKind.LEAD and message_is_first_response(
+            message=message, request=request
+        ):
             title = f"Your lead was accepted: {request.subject}"
         else:
             title = f"Reply to your request: {request.subject}"

@@ -205,7 +205,7 @@ def _sent_message(message: RequestMessage) -> str:
     subject = partner_request.subject
     if message.kind == MessageKind.RESOLUTION:
         return f"“{subject}” is resolved; your reply is on its way to the partner."
-    stopped = partner_request.first_response_at == message.created_at
+    stopped = selectors.message_is_first_response(message=message, request=partner_request)
     return f"Your reply on “{subject}” is on its way to the partner." + (
         " The first-response clock stopped." if stopped else ""
     )
