@@ -70,7 +70,7 @@ def reassign_flags() -> list[dict[str, Any]]:
     ]
 
 
-def _people_context(request: HttpRequest, **context: Any) -> dict[str, Any]:
+def _people_context(**context: Any) -> dict[str, Any]:
     return {"settings_nav": settings_nav("people"), **context}
 
 
@@ -114,7 +114,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/people/list.html",
-        _people_context(request, rows=rows, flags=reassign_flags(), state=state),
+        _people_context(rows=rows, flags=reassign_flags(), state=state),
     )
 
 
@@ -142,7 +142,7 @@ def person_invite_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/people/invite.html",
-        _people_context(request, form=form, days=invitation_days()),
+        _people_context(form=form, days=invitation_days()),
     )
 
 
@@ -175,7 +175,6 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         request,
         "console/people/edit.html",
         _people_context(
-            request,
             form=form,
             person=person,
             partner=current,
