@@ -141,15 +141,20 @@ def _step_again(job: ImportJob, states: tuple[str, ...], **fields: Any) -> bool:
 MAPPABLE = (ImportState.MAPPING, ImportState.VALIDATED)
 
 
-def import_job_map(*, job: ImportJob, mapping: list[str]) -> ImportJob:
-    """Keep the partner field of each of the file's columns ("" leaves it out) and
-    queue the check with it; ValidationError saying what is wrong with the mapping, or
-    that the job cannot be mapped now (and then nothing changes)."""
+def import_job_check_mappable(*, job: ImportJob) -> None:
+    """ValidationError saying why, unless the job's columns may be mapped now."""
     if job.state not in MAPPABLE:
         raise ValidationError(
             f"The columns of this import cannot be mapped now: it is "
             f"“{job.get_state_display().lower()}”."
         )
+
+
+def import_job_map(*, job: ImportJob, mapping: list[str]) -> ImportJob:
+    """Keep the partner field of each of the file's columns ("" leaves it out) and
+    queue the check with it; ValidationError saying what is wrong with the mapping, or
+    that the job cannot be mapped now (and then nothing changes)."""
+    import_job_check_mappable(job=job)
     headers = list((job.preview or {}).get("headers", []))
     mapping = check_mapping(headers, mapping, updating=job.mode == ImportMode.CREATE_OR_UPDATE)
     with transaction.atomic():

@@ -29,7 +29,12 @@ from ..imports.selectors import (
     import_job_get,
     import_job_list,
 )
-from ..imports.services import MAPPABLE, import_job_create, import_job_map, import_job_start
+from ..imports.services import (
+    import_job_check_mappable,
+    import_job_create,
+    import_job_map,
+    import_job_start,
+)
 from ..models import ImportJob, ImportState
 
 RECENT_JOBS = 20
@@ -218,12 +223,11 @@ def import_job_mapping(request: HttpRequest, job_id: UUID) -> HttpResponse:
     """Which field each column of the file goes to: the suggestion to confirm or
     change (a job waiting for it), or the mapping of a checked job to change."""
     job = _job(job_id)
-    if job.state not in MAPPABLE:
-        messages.error(
-            request,
-            f"The columns of this import cannot be mapped now: it is "
-            f"“{job.get_state_display().lower()}”.",
-        )
+    try:
+        import_job_check_mappable(job=job)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
         return redirect("partner_import:job", job_id=job.public_id)
     form = _mapping_form(job, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
