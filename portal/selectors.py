@@ -25,7 +25,7 @@ from slas.selectors import (
     partner_request_list_for_user,
     partner_request_rows,
     partner_sla_panel,
-    request_latest_messages,
+    request_rows_with_latest_message,
 )
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -102,11 +102,7 @@ def portal_request_rows(
 ) -> list[dict[str, Any]]:
     """Requests (already the user's own) with their clocks, as the staff pages show them,
     and each one's latest message (`latest_message`: who spoke last, and when)."""
-    rows = partner_request_rows(requests, now=now)
-    latest = request_latest_messages(request_ids=[row["request"].pk for row in rows])
-    for row in rows:
-        row["latest_message"] = latest.get(row["request"].pk)
-    return rows
+    return request_rows_with_latest_message(partner_request_rows(requests, now=now))
 
 
 def markdown_html(text: str) -> str:

@@ -89,6 +89,15 @@ def request_latest_messages(*, request_ids: Iterable[int]) -> dict[int, RequestM
     return {message.request_id: message for message in latest}
 
 
+def request_rows_with_latest_message(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (partner_request_rows') each with its request's latest message
+    (`latest_message`: who spoke last, and when; None before any), in one query."""
+    latest = request_latest_messages(request_ids=[row["request"].pk for row in rows])
+    for row in rows:
+        row["latest_message"] = latest.get(row["request"].pk)
+    return rows
+
+
 def request_conversation(*, request: PartnerRequest) -> list[dict[str, Any]]:
     """What the request pages show as its conversation, in order: the request as it was
     raised, then every message, each with who wrote it (and for which side), what it

@@ -60,9 +60,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         closed = requests.filter(resolved_at__isnull=False).order_by("-resolved_at", "-id")
         page = Paginator(closed, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
         rows = selectors.partner_request_rows(list(page.object_list))
-    latest = selectors.request_latest_messages(request_ids=[row["request"].pk for row in rows])
-    for row in rows:
-        row["latest_message"] = latest.get(row["request"].pk)
+    selectors.request_rows_with_latest_message(rows)
     return render(
         request,
         "slas/requests.html",
