@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from prm.accounts.models import User
 from prm.web.access import programme_admin_required, staff_required
 from prm.web.forms import form_errors_from
 from prm.web.markdown import markdown_to_html
@@ -20,11 +19,7 @@ from prm.web.markdown import markdown_to_html
 from .. import selectors, services
 from ..forms_programme import TierPageForm
 from ..models import Tier
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # an access decorator let a signed-in user in
-    return request.user
+from .common import acting_user
 
 
 def _tier_or_404(slug: str) -> Tier:
@@ -50,10 +45,10 @@ def _save(request: HttpRequest, tier: Tier | None) -> HttpResponse:
         try:
             with transaction.atomic():
                 if tier is None:
-                    saved = services.tier_create(actor=_actor(request), **form.cleaned_data)
+                    saved = services.tier_create(actor=acting_user(request), **form.cleaned_data)
                 else:
                     saved = services.tier_update(
-                        tier=tier, actor=_actor(request), **form.cleaned_data
+                        tier=tier, actor=acting_user(request), **form.cleaned_data
                     )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -81,7 +76,7 @@ def tier_delete(request: HttpRequest, slug: str) -> HttpResponse:
     tier = _tier_or_404(slug)
     try:
         with transaction.atomic():
-            services.tier_delete(tier=tier, actor=_actor(request))
+            services.tier_delete(tier=tier, actor=acting_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
