@@ -89,12 +89,8 @@ def _person(user_id: int) -> User:
 
 @admin_required
 def people_list(request: HttpRequest) -> HttpResponse:
-    people = user_list_people().select_related("partner_link__partner", "invited_by")
     state = request.GET.get("state", "")
-    if state == "active":
-        people = people.filter(is_active=True)
-    elif state == "inactive":
-        people = people.filter(is_active=False)
+    people = user_list_people(state=state).select_related("partner_link__partner", "invited_by")
     managed = dict(
         _current_partners(request)
         .order_by()

@@ -16,9 +16,15 @@ def api_key_list() -> QuerySet[ApiKey]:
     return ApiKey.objects.select_related("created_by")
 
 
-def user_list_people() -> QuerySet[User]:
-    """The tenant's people, without the service accounts behind API keys."""
-    return User.objects.exclude(role=Role.INTEGRATOR)
+def user_list_people(*, state: str = "") -> QuerySet[User]:
+    """The tenant's people, without the service accounts behind API keys; `state`
+    "active" or "inactive" keeps only those (anything else: everyone)."""
+    people = User.objects.exclude(role=Role.INTEGRATOR)
+    if state == "active":
+        return people.filter(is_active=True)
+    if state == "inactive":
+        return people.filter(is_active=False)
+    return people
 
 
 def user_list_admins() -> QuerySet[User]:
