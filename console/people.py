@@ -103,7 +103,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
             "person": person,
             "partner": getattr(getattr(person, "partner_link", None), "partner", None),
             "managed": managed.get(person.pk, 0),
-            "expires": invitation_expires(user=person) if person.invitation_pending else None,
+            "expires": invitation_expires(user=person),
         }
         for person in people
     ]
@@ -176,7 +176,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             partner=current,
             managed=managed,
             is_self=person.pk == request.user.pk,
-            expires=invitation_expires(user=person) if person.invitation_pending else None,
+            expires=invitation_expires(user=person),
             reassign_url=_reassign_url(person.email),
         ),
     )
