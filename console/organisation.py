@@ -1,10 +1,6 @@
 """The organisation's settings page, /settings/organisation/ (the administrator's): the
-tenant's name, time zone, currency and locale (prm.tenancy.services.tenant_update,
-the service PATCH /api/v1/tenant/ calls) and its base SLA policy, the default new
-partners get (slas.services.sla_policy_save, the SLA settings page's service). Both
-are written in one transaction: an error in either leaves both as they were.
-
-The console composes them because the platform (prm.tenancy) may not import slas."""
+tenant's name, time zone, currency and locale and its base SLA policy, the default new
+partners get, written together by console.organisation_services.organisation_update."""
 
 from __future__ import annotations
 
@@ -13,19 +9,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from prm.accounts.models import User
+from prm.accounts.selectors import acting_user
 from prm.tenancy import options
 from prm.tenancy.models import Tenant
-from prm.tenancy.services import tenant_update
 from prm.web.access import programme_admin_required
 from prm.web.forms import form_errors_from
 from prm.web.views import settings_nav
 from slas import selectors as sla_selectors
-from slas.services import sla_policy_save
+
+from .organisation_services import organisation_update
 
 SETTING_LABELS = {
     "name": "name",
@@ -94,11 +89,6 @@ class OrganisationForm(forms.Form):
         field.choices = _with_current(choices, str(getattr(tenant, name)))
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # programme_admin_required let a person in
-    return request.user
-
-
 def _tenant(request: HttpRequest) -> Tenant:
     tenant = getattr(request, "tenant", None)
     assert isinstance(tenant, Tenant)  # the console is only routed on tenant hosts
@@ -122,25 +112,19 @@ def organisation(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         chosen = next(policy for policy in policies if policy.slug == data.pop("default_sla"))
         try:
-            with transaction.atomic():
-                # The base policy first: a new zone then moves the working hours of the
-                # policy that is the base from now on (slas' receiver of the change).
-                changed = []
-                if chosen.pk != default.pk:
-                    sla_policy_save(data={"is_default": True}, policy=chosen, actor=_actor(request))
-                    changed.append("default_sla")
-                zone_before = sla_selectors.sla_policy_default().time_zone
-                changed[:0] = tenant_update(tenant=tenant, actor=_actor(request), **data)
-                zone_after = sla_selectors.sla_policy_default().time_zone
+            change = organisation_update(
+                tenant=tenant, actor=acting_user(request), base_policy=chosen, **data
+            )
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            if changed:
-                names = [SETTING_LABELS[field] for field in changed]
+            if change.changed:
+                names = [SETTING_LABELS[field] for field in change.changed]
                 messages.success(request, f"Saved: the {_and(names)} {_is_are(names)} changed.")
-                if zone_after != zone_before:
+                if change.zone_after != change.zone_before:
                     messages.info(
-                        request, f"The base SLA policy's working hours are in {zone_after} now too."
+                        request,
+                        f"The base SLA policy's working hours are in {change.zone_after} now too.",
                     )
             else:
                 messages.info(request, "Nothing changed.")
