@@ -14,17 +14,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from partners.models import Partner, PartnerStatus
 from partners.selectors import (
+    partner_count_managed,
+    partner_counts_by_manager,
     partner_for_portal_user,
-    partner_list_for_user,
     partner_list_of_inactive_managers,
 )
 from prm.accounts.invitations import invitation_days, invitation_expires
@@ -74,15 +74,6 @@ def _people_context(**context: Any) -> dict[str, Any]:
     return {"settings_nav": settings_nav("people"), **context}
 
 
-def _current_partners(request: HttpRequest) -> QuerySet[Partner]:
-    """The partners someone answers for: every one but the terminated."""
-    return partner_list_for_user(user=request.user).exclude(status=PartnerStatus.TERMINATED)
-
-
-def _managed_count(request: HttpRequest, person: User) -> int:
-    return _current_partners(request).filter(channel_manager=person).count()
-
-
 def _person(user_id: int) -> User:
     return get_object_or_404(user_list_people(), pk=user_id)
 
@@ -91,13 +82,7 @@ def _person(user_id: int) -> User:
 def people_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     people = user_list_people(state=state).select_related("partner_link__partner", "invited_by")
-    managed = dict(
-        _current_partners(request)
-        .order_by()
-        .values("channel_manager")
-        .annotate(partners=Count("id"))
-        .values_list("channel_manager", "partners")
-    )
+    managed = partner_counts_by_manager()
     rows = [
         {
             "person": person,
@@ -166,7 +151,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{person.get_full_name()} is saved.")
             return redirect("console:person_edit", user_id=person.pk)
-    managed = _managed_count(request, person)
+    managed = partner_count_managed(user=person)
     return render(
         request,
         "console/people/edit.html",
@@ -196,7 +181,7 @@ def _act(request: HttpRequest, person: User, action: Any, done: str) -> HttpResp
 @require_POST
 def person_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     person = _person(user_id)
-    managed = _managed_count(request, person)
+    managed = partner_count_managed(user=person)
     done = f"{person.get_full_name()} is deactivated and signed out everywhere."
     if managed:
         done += (

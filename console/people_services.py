@@ -16,8 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partners.models import Partner, PartnerStatus
-from partners.selectors import partner_for_portal_user
+from partners.models import Partner
+from partners.selectors import partner_count_managed, partner_for_portal_user
 from partners.services import partner_user_link, partner_user_link_errors
 from prm.accounts.models import Role, User
 from prm.accounts.services import UNCHANGED, user_invite, user_update
@@ -95,7 +95,7 @@ def _portfolio_problems(*, user: User, new_role: str) -> list[str]:
     has vendor staff as its single point of contact."""
     if new_role != Role.PARTNER or user.role == Role.PARTNER:
         return []
-    managed = user.managed_partners.exclude(status=PartnerStatus.TERMINATED).count()
+    managed = partner_count_managed(user=user)
     if not managed:
         return []
     return [

@@ -174,6 +174,27 @@ def programme_terms(
     ]
 
 
+def partner_counts_by_manager() -> dict[int, int]:
+    """How many current (not terminated) partners each channel manager answers for, by
+    the manager's user id (one query)."""
+    return dict(
+        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+        .order_by()
+        .values("channel_manager")
+        .annotate(partners=Count("id"))
+        .values_list("channel_manager", "partners")
+    )
+
+
+def partner_count_managed(*, user: Any) -> int:
+    """How many current (not terminated) partners have `user` as channel manager."""
+    return (
+        Partner.objects.filter(channel_manager=user)
+        .exclude(status=PartnerStatus.TERMINATED)
+        .count()
+    )
+
+
 def partner_list_of_inactive_managers() -> QuerySet[Partner]:
     """Partners (not terminated) whose channel manager is deactivated: nobody answers
     for them until they are reassigned."""
