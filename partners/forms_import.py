@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from .fields import FIELDS
-from .imports.mapping import IGNORED, column_title
+from .imports.mapping import IGNORED, column_title, suggest_mapping
 from .imports.reading import MAX_FILE_BYTES
 from .models import ImportMode
 
@@ -52,16 +52,19 @@ class ImportUploadForm(forms.Form):
 class ImportMappingForm(forms.Form):
     """Which partner field each column of an uploaded file goes to: one choice per
     column (`column_0`, `column_1`...), a field or "Leave out", starting from the
-    suggestion (partners.imports.mapping) or the mapping confirmed before."""
+    mapping confirmed before, else the suggestion (partners.imports.mapping), which the
+    form keeps for the page to show."""
 
     def __init__(
         self,
         data: Any = None,
         *,
         headers: Sequence[str],
-        initial_mapping: Sequence[str],
+        confirmed: Sequence[str] = (),
     ) -> None:
         super().__init__(data)
+        self.suggestions = suggest_mapping(headers)
+        initial_mapping = list(confirmed) or [suggestion.field for suggestion in self.suggestions]
         choices = [(IGNORED, "Leave out"), *((spec.name, spec.label) for spec in FIELDS)]
         for index in range(len(headers)):
             self.fields[f"column_{index}"] = forms.ChoiceField(

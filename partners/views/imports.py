@@ -21,7 +21,7 @@ from prm.web.forms import form_errors_from
 from ..fields import BY_NAME
 from ..forms_import import ImportMappingForm, ImportUploadForm
 from ..imports.errors import import_job_error_report
-from ..imports.mapping import IGNORED, ref_from_name, suggest_mapping
+from ..imports.mapping import IGNORED, ref_from_name
 from ..imports.reading import COLUMN_HELP, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_template_csv
 from ..imports.selectors import (
     import_job_change_list,
@@ -62,15 +62,13 @@ def _csv_download(content: str, filename: str) -> HttpResponse:
 
 def _mapping_form(job: ImportJob, data: Any = None) -> ImportMappingForm:
     headers = list((job.preview or {}).get("headers", []))
-    suggested = [suggestion.field for suggestion in suggest_mapping(headers)]
-    return ImportMappingForm(data, headers=headers, initial_mapping=list(job.mapping) or suggested)
+    return ImportMappingForm(data, headers=headers, confirmed=list(job.mapping))
 
 
 def _mapping_rows(job: ImportJob, form: ImportMappingForm) -> list[dict[str, Any]]:
     """Per column of the file: its choice, its first values and what was suggested."""
     preview = job.preview or {}
     samples = preview.get("samples", [])
-    suggestions = suggest_mapping(form.headers)
     return [
         {
             "field": form[f"column_{index}"],
@@ -78,7 +76,7 @@ def _mapping_rows(job: ImportJob, form: ImportMappingForm) -> list[dict[str, Any
             "suggestion": suggestion,
             "suggested_label": BY_NAME[suggestion.field].label if suggestion.field else "",
         }
-        for index, suggestion in enumerate(suggestions)
+        for index, suggestion in enumerate(form.suggestions)
     ]
 
 
