@@ -106,6 +106,30 @@ def activity_partner_choices(*, user: Any) -> list[tuple[str, str]]:
     return list(partners.values_list("ref", "name")[:PARTNER_CHOICES_LIMIT])
 
 
+@dataclass
+class PartnerMatch:
+    """What a partner filter's text names: `partners` to filter by (None: the text is
+    empty, no partner filter), the first few as (ref, name), and how many in all."""
+
+    partners: QuerySet[Partner] | None
+    shown: list[tuple[str, str]]
+    count: int
+
+
+def activity_partner_lookup(*, user: Any, text: str, shown: int) -> PartnerMatch:
+    """The partners `text` names for the activity filters (activity_partner_match), the
+    first `shown` of them by name and their count (counted only past `shown`)."""
+    if not text:
+        return PartnerMatch(partners=None, shown=[], count=0)
+    partners = activity_partner_match(user=user, text=text)
+    first = list(partners.values_list("ref", "name")[:shown])
+    return PartnerMatch(
+        partners=partners,
+        shown=first,
+        count=partners.count() if len(first) == shown else len(first),
+    )
+
+
 def activity_partner_match(*, user: Any, text: str) -> QuerySet[Partner]:
     """The partners `user` may see that `text` names, by name: the one whose ref it is
     (in any case), else those of exactly that name, else those whose name or ref

@@ -19,7 +19,7 @@ from prm.web.forms import form_errors_from
 from .exports import activity_csv, invalid_form_answer, safe_filename
 from .forms import KIND_FILTERS, ActivityFilterForm, CallForm, ContactForm
 from .kinds import ACTIVITY_PAGE_KINDS, CALLS, CONTACTS, ORDERS
-from .selectors import activity_list, activity_partner_choices, activity_partner_match
+from .selectors import activity_list, activity_partner_choices, activity_partner_lookup
 from .services import manual_entry_record
 
 PAGE_SIZE = 50
@@ -43,13 +43,12 @@ def activity(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         query = form.query()
         text = form.partner_text()
-        partners = activity_partner_match(user=request.user, text=text) if text else None
-        if partners is not None:
-            matched = list(partners.values_list("ref", "name")[:MATCHES_SHOWN])
-            matched_count = partners.count() if len(matched) == MATCHES_SHOWN else len(matched)
-            unknown_partner = "" if matched else text
+        match = activity_partner_lookup(user=request.user, text=text, shown=MATCHES_SHOWN)
+        matched, matched_count = match.shown, match.count
+        if match.partners is not None and not matched:
+            unknown_partner = text
         rows = activity_list(
-            user=request.user, kind=kind, partners=partners, filters=form.filters()
+            user=request.user, kind=kind, partners=match.partners, filters=form.filters()
         )
     else:
         rows = activity_list(user=request.user, kind=kind).none()
@@ -135,12 +134,11 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
     form = ActivityFilterForm(request.GET, kind=kind)
     if not form.is_valid():
         return invalid_form_answer(form, "The filters are not valid")
-    text = form.partner_text()
-    partners = activity_partner_match(user=request.user, text=text) if text else None
-    refs = list(partners.values_list("ref", flat=True)[:2]) if partners is not None else []
+    # (two shown: enough to know whether the file is one partner's)
+    match = activity_partner_lookup(user=request.user, text=form.partner_text(), shown=2)
     filters = form.filters()
-    rows = activity_list(user=request.user, kind=kind, partners=partners, filters=filters)
-    table = f"{kind}-{refs[0]}" if len(refs) == 1 else kind
+    rows = activity_list(user=request.user, kind=kind, partners=match.partners, filters=filters)
+    table = f"{kind}-{match.shown[0][0]}" if len(match.shown) == 1 else kind
     days = _days_name(filters.first_day, filters.last_day)
     return activity_csv(kind=kind, rows=rows, filename=safe_filename(request, table, days=days))
 
